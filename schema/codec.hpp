@@ -41,6 +41,10 @@ using bytes64 = std::array<std::uint8_t, 64>;
 [[nodiscard]] std::optional<std::uint64_t> parse_hex_u64(std::string_view text);
 /// 32 hex digits, big-endian (legacy send-block balance), either case.
 [[nodiscard]] std::optional<u128> parse_hex_u128(std::string_view text);
+/// 16 lowercase hex digits, zero-padded (the node's format for work and difficulty).
+[[nodiscard]] std::string format_hex_u64(std::uint64_t value);
+/// 32 uppercase hex digits, big-endian (legacy send-block balance).
+[[nodiscard]] std::string format_hex_u128(u128 value);
 
 // ---- blake2b ----------------------------------------------------------------------------------
 

@@ -1,0 +1,444 @@
+// Exact integers, hex, blake2b, Nano addresses and block hashes. Base58/base64 live in base58.cpp.
+// Every parser is strict (exact lengths, no signs or leading zeros where the header says so) and
+// returns std::nullopt on bad input; nothing here throws for any input.
+
+#include "schema/codec.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <sodium.h>
+
+namespace ledgertap::schema {
+
+namespace {
+
+constexpr std::size_t max_u64_digits = 20;
+constexpr std::size_t max_u128_digits = 39;
+constexpr std::size_t max_u512_digits = 155; // 2^512-1 has 155 decimal digits.
+
+constexpr char hex_digits_upper[] = "0123456789ABCDEF";
+constexpr char hex_digits_lower[] = "0123456789abcdef";
+
+/// Value of one hex digit in either case, or -1.
+[[nodiscard]] constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+[[nodiscard]] constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+
+/// Digits only, at least one, at most max_digits, no leading zero unless the text is "0".
+[[nodiscard]] bool is_strict_decimal(std::string_view text, std::size_t max_digits) noexcept {
+    if (text.empty() || text.size() > max_digits) {
+        return false;
+    }
+    if (text.size() > 1 && text.front() == '0') {
+        return false;
+    }
+    return std::all_of(text.begin(), text.end(), is_digit);
+}
+
+std::string hex_encode(std::span<const std::uint8_t> bytes, const char* digits) {
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const std::uint8_t b : bytes) {
+        out.push_back(digits[b >> 4U]);
+        out.push_back(digits[b & 0x0fU]);
+    }
+    return out;
+}
+
+template<std::size_t N>
+std::optional<std::array<std::uint8_t, N>> parse_hex_fixed(std::string_view text) {
+    if (text.size() != 2 * N) {
+        return std::nullopt;
+    }
+    std::array<std::uint8_t, N> out{};
+    for (std::size_t i = 0; i < N; ++i) {
+        const int hi = hex_value(text[2 * i]);
+        const int lo = hex_value(text[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return std::nullopt;
+        }
+        out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+    }
+    return out;
+}
+
+std::array<std::uint8_t, 16> u128_big_endian(u128 value) {
+    std::array<std::uint8_t, 16> out{};
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        out[out.size() - 1 - i] = static_cast<std::uint8_t>(value & 0xffU);
+        value >>= 8U;
+    }
+    return out;
+}
+
+// ---- Nano address base32 -----------------------------------------------------------------------
+
+constexpr std::string_view nano_alphabet = "13456789abcdefghijkmnopqrstuwxyz";
+constexpr std::size_t address_chars = 60;
+/// 60 base32 characters hold 300 bits; the buffer is 38 bytes (304 bits) big-endian: 4 spare zero
+/// bits, 4 bits that must be zero, the 32-byte key, then the 5-byte checksum.
+constexpr std::size_t address_buffer_bytes = 38;
+constexpr std::size_t checksum_bytes = 5;
+
+[[nodiscard]] int nano_char_value(char c) noexcept {
+    const auto pos = nano_alphabet.find(c);
+    return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
+}
+
+/// blake2b-40 of the key, bytes reversed (the node reads the digest as a little-endian integer).
+std::array<std::uint8_t, checksum_bytes> account_checksum(const bytes32& key) {
+    std::array<std::uint8_t, checksum_bytes> digest{};
+    const std::span<const std::uint8_t> part(key);
+    blake2b(digest, std::span(&part, 1));
+    std::reverse(digest.begin(), digest.end());
+    return digest;
+}
+
+} // namespace
+
+// ---- exact decimal integers ------------------------------------------------------------------
+
+std::optional<std::uint64_t> parse_u64(std::string_view text) {
+    if (!is_strict_decimal(text, max_u64_digits)) {
+        return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    constexpr std::uint64_t max = std::numeric_limits<std::uint64_t>::max();
+    for (const char c : text) {
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (value > (max - digit) / 10) {
+            return std::nullopt;
+        }
+        value = value * 10 + digit;
+    }
+    return value;
+}
+
+std::optional<std::int64_t> parse_i64(std::string_view text) {
+    const bool negative = !text.empty() && text.front() == '-';
+    const std::string_view digits = negative ? text.substr(1) : text;
+    if (negative && digits == "0") {
+        return std::nullopt; // "-0" is not a canonical integer.
+    }
+    const auto magnitude = parse_u64(digits);
+    if (!magnitude) {
+        return std::nullopt;
+    }
+    constexpr auto max_positive
+        = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (!negative) {
+        if (*magnitude > max_positive) {
+            return std::nullopt;
+        }
+        return static_cast<std::int64_t>(*magnitude);
+    }
+    if (*magnitude > max_positive + 1) {
+        return std::nullopt;
+    }
+    if (*magnitude == max_positive + 1) {
+        return std::numeric_limits<std::int64_t>::min();
+    }
+    return -static_cast<std::int64_t>(*magnitude);
+}
+
+std::optional<u128> parse_u128(std::string_view text) {
+    if (!is_strict_decimal(text, max_u128_digits)) {
+        return std::nullopt;
+    }
+    u128 value = 0;
+    const u128 max = ~static_cast<u128>(0);
+    for (const char c : text) {
+        const auto digit = static_cast<u128>(c - '0');
+        if (value > (max - digit) / 10) {
+            return std::nullopt;
+        }
+        value = value * 10 + digit;
+    }
+    return value;
+}
+
+std::string format_u128(u128 value) {
+    if (value == 0) {
+        return "0";
+    }
+    std::string out;
+    while (value != 0) {
+        out.push_back(static_cast<char>('0' + static_cast<int>(value % 10)));
+        value /= 10;
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+// ---- hex --------------------------------------------------------------------------------------
+
+std::string hex_upper(std::span<const std::uint8_t> bytes) {
+    return hex_encode(bytes, hex_digits_upper);
+}
+
+std::string hex_lower(std::span<const std::uint8_t> bytes) {
+    return hex_encode(bytes, hex_digits_lower);
+}
+
+std::optional<bytes32> parse_hex32(std::string_view text) {
+    return parse_hex_fixed<32>(text);
+}
+
+std::optional<bytes64> parse_hex64(std::string_view text) {
+    return parse_hex_fixed<64>(text);
+}
+
+std::optional<std::uint64_t> parse_hex_u64(std::string_view text) {
+    if (text.empty() || text.size() > 16) {
+        return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        const int v = hex_value(c);
+        if (v < 0) {
+            return std::nullopt;
+        }
+        value = (value << 4U) | static_cast<std::uint64_t>(v);
+    }
+    return value;
+}
+
+std::optional<u128> parse_hex_u128(std::string_view text) {
+    const auto bytes = parse_hex_fixed<16>(text);
+    if (!bytes) {
+        return std::nullopt;
+    }
+    u128 value = 0;
+    for (const std::uint8_t b : *bytes) {
+        value = (value << 8U) | b;
+    }
+    return value;
+}
+
+std::string format_hex_u64(std::uint64_t value) {
+    std::string out(16, '0');
+    for (std::size_t i = 0; i < 16; ++i) {
+        out[15 - i] = hex_digits_lower[value & 0x0fU];
+        value >>= 4U;
+    }
+    return out;
+}
+
+std::string format_hex_u128(u128 value) {
+    return hex_upper(u128_big_endian(value));
+}
+
+// ---- blake2b ----------------------------------------------------------------------------------
+
+void blake2b(std::span<std::uint8_t> out, std::span<const std::span<const std::uint8_t>> parts) {
+    crypto_generichash_state state;
+    // Only fails for digest sizes outside 1..64, a programmer error; the output stays zeroed then.
+    std::fill(out.begin(), out.end(), std::uint8_t{0});
+    if (out.empty() || out.size() > crypto_generichash_BYTES_MAX) {
+        return;
+    }
+    if (crypto_generichash_init(&state, nullptr, 0, out.size()) != 0) {
+        return;
+    }
+    for (const auto part : parts) {
+        crypto_generichash_update(&state, part.data(), part.size());
+    }
+    crypto_generichash_final(&state, out.data(), out.size());
+}
+
+// ---- Nano -------------------------------------------------------------------------------------
+
+namespace nano {
+
+namespace {
+
+bytes32 hash_of(std::initializer_list<std::span<const std::uint8_t>> parts) {
+    bytes32 out{};
+    blake2b(out, std::span(parts.begin(), parts.size()));
+    return out;
+}
+
+/// Strips an accepted prefix; returns the 60-character body or nullopt.
+std::optional<std::string_view> address_body(std::string_view address, bool allow_node_id) {
+    constexpr std::string_view prefixes[] = {"nano_", "nano-", "xrb_", "xrb-"};
+    for (const auto prefix : prefixes) {
+        if (address.substr(0, prefix.size()) == prefix) {
+            return address.substr(prefix.size());
+        }
+    }
+    if (allow_node_id && address.substr(0, 5) == "node_") {
+        return address.substr(5);
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::optional<bytes32> decode_account(std::string_view address, bool allow_node_id) {
+    const auto body = address_body(address, allow_node_id);
+    if (!body || body->size() != address_chars) {
+        return std::nullopt;
+    }
+    if (body->front() != '1' && body->front() != '3') {
+        return std::nullopt;
+    }
+    std::array<std::uint8_t, address_buffer_bytes> buffer{};
+    // Shift each 5-bit digit into the big-endian buffer from the right.
+    for (const char c : *body) {
+        const int v = nano_char_value(c);
+        if (v < 0) {
+            return std::nullopt;
+        }
+        unsigned carry = static_cast<unsigned>(v);
+        for (std::size_t i = buffer.size(); i-- > 0;) {
+            const unsigned wide = (static_cast<unsigned>(buffer[i]) << 5U) | carry;
+            buffer[i] = static_cast<std::uint8_t>(wide & 0xffU);
+            carry = wide >> 8U;
+        }
+    }
+    if (buffer[0] != 0) {
+        return std::nullopt; // Unreachable with a first digit of 1 or 3; kept as a guard.
+    }
+    bytes32 key{};
+    std::copy_n(buffer.begin() + 1, key.size(), key.begin());
+    const auto expected = account_checksum(key);
+    if (!std::equal(expected.begin(), expected.end(), buffer.begin() + 1 + key.size())) {
+        return std::nullopt;
+    }
+    return key;
+}
+
+std::string encode_account(const bytes32& public_key, std::string_view prefix) {
+    std::array<std::uint8_t, address_buffer_bytes> buffer{};
+    std::copy(public_key.begin(), public_key.end(), buffer.begin() + 1);
+    const auto check = account_checksum(public_key);
+    std::copy(check.begin(), check.end(), buffer.begin() + 1 + public_key.size());
+
+    std::string out(prefix);
+    out.resize(prefix.size() + address_chars);
+    // Digit k (from the right) is bits [5k, 5k+5) of the 304-bit big-endian number.
+    for (std::size_t k = 0; k < address_chars; ++k) {
+        const std::size_t bit = 5 * k;
+        const std::size_t byte = buffer.size() - 1 - bit / 8;
+        unsigned wide = buffer[byte];
+        if (byte > 0) {
+            wide |= static_cast<unsigned>(buffer[byte - 1]) << 8U;
+        }
+        const unsigned digit = (wide >> (bit % 8)) & 0x1fU;
+        out[prefix.size() + address_chars - 1 - k] = nano_alphabet[digit];
+    }
+    return out;
+}
+
+std::optional<std::string> normalize_account(std::string_view address) {
+    const auto key = decode_account(address);
+    if (!key) {
+        return std::nullopt;
+    }
+    return encode_account(*key);
+}
+
+bytes32 state_block_hash(
+    const bytes32& account,
+    const bytes32& previous,
+    const bytes32& representative,
+    u128 balance,
+    const bytes32& link) {
+    bytes32 preamble{};
+    preamble.back() = 6; // block_type::state as a 32-byte big-endian number.
+    const auto balance_bytes = u128_big_endian(balance);
+    return hash_of({preamble, account, previous, representative, balance_bytes, link});
+}
+
+bytes32 send_block_hash(const bytes32& previous, const bytes32& destination, u128 balance) {
+    const auto balance_bytes = u128_big_endian(balance);
+    return hash_of({previous, destination, balance_bytes});
+}
+
+bytes32 receive_block_hash(const bytes32& previous, const bytes32& source) {
+    return hash_of({previous, source});
+}
+
+bytes32 open_block_hash(
+    const bytes32& source, const bytes32& representative, const bytes32& account) {
+    return hash_of({source, representative, account});
+}
+
+bytes32 change_block_hash(const bytes32& previous, const bytes32& representative) {
+    return hash_of({previous, representative});
+}
+
+std::uint64_t work_value(std::uint64_t nonce, const bytes32& root) {
+    std::array<std::uint8_t, 8> nonce_bytes{};
+    for (std::size_t i = 0; i < nonce_bytes.size(); ++i) {
+        nonce_bytes[i] = static_cast<std::uint8_t>((nonce >> (8 * i)) & 0xffU);
+    }
+    std::array<std::uint8_t, 8> digest{};
+    const std::span<const std::uint8_t> parts[] = {nonce_bytes, root};
+    blake2b(digest, parts);
+    std::uint64_t value = 0;
+    for (std::size_t i = digest.size(); i-- > 0;) {
+        value = (value << 8U) | digest[i];
+    }
+    return value;
+}
+
+std::optional<bytes64> parse_decimal_u512(std::string_view text) {
+    if (!is_strict_decimal(text, max_u512_digits)) {
+        return std::nullopt;
+    }
+    bytes64 value{};
+    for (const char c : text) {
+        // value = value * 10 + digit, from the least significant byte up.
+        unsigned carry = static_cast<unsigned>(c - '0');
+        for (std::size_t i = value.size(); i-- > 0;) {
+            const unsigned wide = static_cast<unsigned>(value[i]) * 10U + carry;
+            value[i] = static_cast<std::uint8_t>(wide & 0xffU);
+            carry = wide >> 8U;
+        }
+        if (carry != 0) {
+            return std::nullopt; // Over 2^512-1.
+        }
+    }
+    return value;
+}
+
+std::string format_decimal_u512(const bytes64& value) {
+    bytes64 rest = value;
+    std::string out;
+    const auto is_zero = [&rest] {
+        return std::all_of(rest.begin(), rest.end(), [](std::uint8_t b) { return b == 0; });
+    };
+    while (!is_zero()) {
+        // rest /= 10, keeping the remainder, from the most significant byte down.
+        unsigned remainder = 0;
+        for (auto& b : rest) {
+            const unsigned wide = (remainder << 8U) | b;
+            b = static_cast<std::uint8_t>(wide / 10U);
+            remainder = wide % 10U;
+        }
+        out.push_back(static_cast<char>('0' + remainder));
+    }
+    if (out.empty()) {
+        return "0";
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+} // namespace nano
+
+} // namespace ledgertap::schema
