@@ -1,0 +1,236 @@
+#include "ingest/copy_row.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <chrono>
+
+namespace ledgertap::ingest {
+
+bool is_storable_text(std::string_view value) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(value.data());
+    const std::size_t n = value.size();
+    std::size_t i = 0;
+    while (i < n) {
+        const unsigned char c = p[i];
+        if (c == 0) {
+            return false;
+        }
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        std::uint32_t cp = 0;
+        if ((c & 0xE0U) == 0xC0U) {
+            len = 2;
+            cp = c & 0x1FU;
+        } else if ((c & 0xF0U) == 0xE0U) {
+            len = 3;
+            cp = c & 0x0FU;
+        } else if ((c & 0xF8U) == 0xF0U) {
+            len = 4;
+            cp = c & 0x07U;
+        } else {
+            return false;
+        }
+        if (i + len > n) {
+            return false;
+        }
+        for (std::size_t k = 1; k < len; ++k) {
+            const unsigned char cc = p[i + k];
+            if ((cc & 0xC0U) != 0x80U) {
+                return false;
+            }
+            cp = (cp << 6U) | (cc & 0x3FU);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are invalid UTF-8.
+        if ((len == 2 && cp < 0x80U) || (len == 3 && cp < 0x800U) || (len == 4 && cp < 0x10000U)
+            || (cp >= 0xD800U && cp <= 0xDFFFU) || cp > 0x10FFFFU) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+std::string format_timestamp_ms(std::uint64_t ms) {
+    using namespace std::chrono;
+    const auto tp = sys_time<milliseconds>{milliseconds{static_cast<std::int64_t>(ms)}};
+    const auto day = floor<days>(tp);
+    const year_month_day ymd{day};
+    const hh_mm_ss<milliseconds> tod{tp - day};
+    return fmt::format(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}+00", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), tod.hours().count(),
+        tod.minutes().count(), tod.seconds().count(), tod.subseconds().count());
+}
+
+void copy_row::begin_field() {
+    if (fields_ > 0) {
+        line_.push_back('\t');
+    }
+    ++fields_;
+}
+
+void copy_row::append_escaped(std::string_view value) {
+    for (const char c : value) {
+        switch (c) {
+        case '\\':
+            line_ += "\\\\";
+            break;
+        case '\t':
+            line_ += "\\t";
+            break;
+        case '\n':
+            line_ += "\\n";
+            break;
+        case '\r':
+            line_ += "\\r";
+            break;
+        default:
+            line_.push_back(c);
+            break;
+        }
+    }
+}
+
+copy_row& copy_row::null() {
+    begin_field();
+    line_ += "\\N";
+    return *this;
+}
+
+copy_row& copy_row::text(std::string_view value) {
+    begin_field();
+    if (!is_storable_text(value)) {
+        if (error_.empty()) {
+            error_ = fmt::format("field {}: NUL byte or invalid UTF-8", fields_);
+        }
+        return *this;
+    }
+    append_escaped(value);
+    return *this;
+}
+
+copy_row& copy_row::text(const std::optional<std::string>& value) {
+    return value ? text(*value) : null();
+}
+
+copy_row& copy_row::u64(std::uint64_t value) {
+    begin_field();
+    fmt::format_to(std::back_inserter(line_), "{}", value);
+    return *this;
+}
+
+copy_row& copy_row::u64(std::optional<std::uint64_t> value) {
+    return value ? u64(*value) : null();
+}
+
+copy_row& copy_row::i64(std::int64_t value) {
+    begin_field();
+    fmt::format_to(std::back_inserter(line_), "{}", value);
+    return *this;
+}
+
+copy_row& copy_row::i64(std::optional<std::int64_t> value) {
+    return value ? i64(*value) : null();
+}
+
+copy_row& copy_row::u128(schema::u128 value) {
+    begin_field();
+    line_ += schema::format_u128(value);
+    return *this;
+}
+
+copy_row& copy_row::u128(const std::optional<schema::u128>& value) {
+    return value ? u128(*value) : null();
+}
+
+copy_row& copy_row::boolean(bool value) {
+    begin_field();
+    line_.push_back(value ? 't' : 'f');
+    return *this;
+}
+
+copy_row& copy_row::boolean(std::optional<bool> value) {
+    return value ? boolean(*value) : null();
+}
+
+copy_row& copy_row::timestamp_ms(std::uint64_t ms) {
+    begin_field();
+    line_ += format_timestamp_ms(ms);
+    return *this;
+}
+
+copy_row& copy_row::timestamp_ms(std::optional<std::uint64_t> ms) {
+    return ms ? timestamp_ms(*ms) : null();
+}
+
+copy_row& copy_row::text_array(std::span<const std::string> values) {
+    // Array literal first ({"a\"b"}), then the COPY layer escapes its backslashes again.
+    std::string literal = "{";
+    bool first = true;
+    for (const auto& v : values) {
+        if (!is_storable_text(v)) {
+            if (error_.empty()) {
+                error_ = fmt::format("field {}: NUL byte or invalid UTF-8", fields_ + 1);
+            }
+            begin_field();
+            return *this;
+        }
+        if (!first) {
+            literal.push_back(',');
+        }
+        first = false;
+        literal.push_back('"');
+        for (const char c : v) {
+            if (c == '"' || c == '\\') {
+                literal.push_back('\\');
+            }
+            literal.push_back(c);
+        }
+        literal.push_back('"');
+    }
+    literal.push_back('}');
+    begin_field();
+    append_escaped(literal);
+    return *this;
+}
+
+copy_row& copy_row::u64_array(std::span<const std::uint64_t> values) {
+    begin_field();
+    line_.push_back('{');
+    bool first = true;
+    for (const auto v : values) {
+        if (!first) {
+            line_.push_back(',');
+        }
+        first = false;
+        fmt::format_to(std::back_inserter(line_), "{}", v);
+    }
+    line_.push_back('}');
+    return *this;
+}
+
+copy_row& copy_row::bytes(std::span<const std::uint8_t> value) {
+    static constexpr std::array<char, 16> digits = {
+        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+    begin_field();
+    line_ += "\\\\x"; // `\x` escaped for the COPY layer
+    for (const auto b : value) {
+        line_.push_back(digits[b >> 4U]);
+        line_.push_back(digits[b & 0x0FU]);
+    }
+    return *this;
+}
+
+std::string copy_row::finish() {
+    line_.push_back('\n');
+    std::string out = std::move(line_);
+    line_.clear();
+    fields_ = 0;
+    return out;
+}
+
+} // namespace ledgertap::ingest

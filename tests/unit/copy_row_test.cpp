@@ -1,0 +1,82 @@
+#include "ingest/copy_row.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using ledgertap::ingest::copy_row;
+
+TEST_CASE("copy_row escapes every character that would break the COPY text format") {
+    copy_row r;
+    r.text("tab\there").text("line\nbreak\r").text("back\\slash").null().text("");
+    CHECK(r.ok());
+    CHECK(r.field_count() == 5);
+    CHECK(r.finish() == "tab\\there\tline\\nbreak\\r\tback\\\\slash\t\\N\t\n");
+}
+
+TEST_CASE("copy_row refuses NUL bytes and invalid UTF-8 and says which field") {
+    copy_row r;
+    r.text("fine").text(std::string("nul\0inside", 10));
+    CHECK_FALSE(r.ok());
+    CHECK(r.error() == "field 2: NUL byte or invalid UTF-8");
+
+    copy_row bad_utf8;
+    bad_utf8.text("\xC3\x28");
+    CHECK_FALSE(bad_utf8.ok());
+
+    copy_row good_utf8;
+    good_utf8.text("gr\xC3\xBC\xC3\x9F" "e \xF0\x9F\x98\x80");
+    CHECK(good_utf8.ok());
+}
+
+TEST_CASE("is_storable_text rejects overlong forms, surrogates and truncated sequences") {
+    using ledgertap::ingest::is_storable_text;
+    CHECK(is_storable_text("plain ascii"));
+    CHECK_FALSE(is_storable_text("\xC0\xAF"));         // overlong '/'
+    CHECK_FALSE(is_storable_text("\xED\xA0\x80"));     // UTF-16 surrogate
+    CHECK_FALSE(is_storable_text("\xE2\x82"));         // truncated
+    CHECK_FALSE(is_storable_text("\xF4\x90\x80\x80")); // above U+10FFFF
+    CHECK(is_storable_text("\xF4\x8F\xBF\xBF"));       // U+10FFFF
+}
+
+TEST_CASE("copy_row writes exact integers, u128, booleans and timestamps") {
+    copy_row r;
+    r.u64(18446744073709551615ULL)
+        .i64(-42)
+        .u128(~ledgertap::schema::u128{0})
+        .boolean(true)
+        .boolean(std::optional<bool>{})
+        .timestamp_ms(1564935350664ULL)
+        .u64(std::optional<std::uint64_t>{});
+    CHECK(r.finish()
+        == "18446744073709551615\t-42\t340282366920938463463374607431768211455\tt\t\\N\t"
+           "2019-08-04 16:15:50.664+00\t\\N\n");
+}
+
+TEST_CASE("copy_row array literals are escaped for both the array and the COPY layer") {
+    std::vector<std::string> logs{"Program log: \"quoted\"", "back\\slash", "tab\tand\nnewline"};
+    copy_row r;
+    r.text_array(logs);
+    // Array layer: \" and \\ ; COPY layer doubles every backslash and escapes tab/newline.
+    CHECK(r.finish()
+        == "{\"Program log: \\\\\"quoted\\\\\"\",\"back\\\\\\\\slash\",\"tab\\tand\\nnewline\"}\n");
+
+    std::vector<std::uint64_t> slots{1, 18446744073709551615ULL};
+    copy_row a;
+    a.u64_array(slots);
+    CHECK(a.finish() == "{1,18446744073709551615}\n");
+}
+
+TEST_CASE("copy_row bytea uses the hex form") {
+    const std::vector<std::uint8_t> data{0x00, 0xAB, 0xFF};
+    copy_row r;
+    r.bytes(data);
+    CHECK(r.finish() == "\\\\x00abff\n");
+}
+
+TEST_CASE("format_timestamp_ms handles the epoch and leap years") {
+    using ledgertap::ingest::format_timestamp_ms;
+    CHECK(format_timestamp_ms(0) == "1970-01-01 00:00:00.000+00");
+    CHECK(format_timestamp_ms(951782400001ULL) == "2000-02-29 00:00:00.001+00");
+}
