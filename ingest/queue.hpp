@@ -1,0 +1,73 @@
+#pragma once
+
+#include "ingest/rows.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace ledgertap::ingest {
+
+struct queue_limits {
+    std::size_t high_water_bytes = std::size_t{64} << 20U; ///< Pause readers above this.
+    std::size_t low_water_bytes = std::size_t{16} << 20U;  ///< Resume readers below this.
+};
+
+/// The bounded queue between sources and the batch writer, counted in bytes.
+///
+/// Backpressure, not unbounded memory: when the queued bytes pass the high-water mark the
+/// `on_pressure(true)` callback fires once (the feed client then stops reading its sockets with
+/// lws_rx_flow_control); when the writer drains it below the low-water mark `on_pressure(false)`
+/// fires. `push()` never blocks, because the libwebsockets service thread must not; what arrives
+/// between the pause and the sockets going quiet is at most one message per connection, so memory
+/// stays bounded by the high-water mark plus the message size limit. Threads that may block
+/// (backfill) use `push_wait()` instead.
+///
+/// Thread-safe: any number of producers, one consumer (the writer thread). The callback runs on
+/// whichever thread crossed the mark, without the queue's lock held; it must be thread-safe.
+class bounded_queue {
+public:
+    using pressure_callback = std::function<void(bool paused)>;
+
+    explicit bounded_queue(queue_limits limits = {}, pressure_callback on_pressure = {});
+
+    void set_pressure_callback(pressure_callback on_pressure);
+
+    /// Never blocks.
+    void push(row_group group);
+    /// Blocks while the queue is above the high-water mark, or until close(). Returns false if
+    /// the queue was closed before the group could be queued.
+    bool push_wait(row_group group);
+
+    /// Moves up to `max_groups` groups / about `max_bytes` into `out`, waiting until `deadline`
+    /// for the first one. Returns the number moved (0 on timeout or when closed and empty).
+    std::size_t pop_some(
+        std::vector<row_group>& out, std::size_t max_groups, std::size_t max_bytes,
+        std::chrono::steady_clock::time_point deadline);
+
+    /// Wakes every waiter; push_wait() fails from now on, push() still succeeds (shutdown drains).
+    void close();
+
+    [[nodiscard]] std::size_t bytes() const;
+    [[nodiscard]] std::size_t size() const;
+    [[nodiscard]] bool paused() const;
+
+private:
+    void update_pressure(std::unique_lock<std::mutex>& lock);
+
+    queue_limits limits_;
+    pressure_callback on_pressure_;
+    mutable std::mutex mutex_;
+    std::condition_variable not_empty_;
+    std::condition_variable not_full_;
+    std::deque<row_group> items_;
+    std::size_t bytes_ = 0;
+    bool paused_ = false;
+    bool closed_ = false;
+};
+
+} // namespace ledgertap::ingest
