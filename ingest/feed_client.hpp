@@ -1,0 +1,161 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct lws_context; // <libwebsockets.h> stays out of our headers.
+struct lws;
+
+namespace ledgertap::ingest {
+
+/// A parsed `ws://` / `wss://` URL. IPv6 literals may be written in brackets (`ws://[::1]:7078`).
+struct ws_url {
+    bool tls = false;
+    std::string host; ///< Without brackets, as getaddrinfo wants it.
+    int port = 0;
+    std::string path = "/";
+};
+
+/// Parses a WebSocket URL; nullopt with `error` set when it is not one.
+[[nodiscard]] std::optional<ws_url> parse_ws_url(std::string_view text, std::string* error = nullptr);
+
+struct feed_endpoint {
+    std::string name; ///< Source name ("nano", "solana"), for logs, metrics and tables.
+    std::string url;  ///< ws:// or wss://
+    std::size_t max_message_bytes = std::size_t{16} << 20U; ///< Larger messages are rejected.
+    std::chrono::seconds ping_interval{20};   ///< WebSocket PING after this long without traffic.
+    std::chrono::seconds hangup_timeout{60};  ///< Close when the peer proves nothing for this long.
+    std::chrono::seconds stall_timeout{0};    ///< Reconnect when no message arrives (0 = off).
+    std::chrono::milliseconds reconnect_initial{250};
+    std::chrono::milliseconds reconnect_max{30000};
+    bool tls_insecure = false; ///< Accept any certificate. Loudly logged. Tests only.
+};
+
+/// Why a connection ended, as seen by the client.
+struct close_info {
+    int code = 1006; ///< WebSocket close code; 1006 when the socket ended without a close frame.
+    std::string reason;
+    bool was_open = false; ///< False when the connection attempt itself failed.
+};
+
+/// Why a frame was not handed to the handler as a message.
+enum class frame_problem {
+    binary,   ///< A binary message; both nodes only send text.
+    oversized ///< Over max_message_bytes; the rest of it was discarded.
+};
+
+/// The client's view of one live connection, passed to the handler on the service thread.
+/// Valid only inside handler callbacks.
+class feed_connection {
+public:
+    /// Queues a text message; written when the socket is writeable.
+    void send(std::string text);
+    /// Closes the connection (1001 going away, with `reason`); the client then reconnects.
+    void close(std::string reason);
+
+    [[nodiscard]] const feed_endpoint& endpoint() const noexcept { return *endpoint_; }
+    /// Increases with every connection attempt of this endpoint.
+    [[nodiscard]] std::uint64_t attempt() const noexcept { return attempt_; }
+    [[nodiscard]] std::uint64_t messages_received() const noexcept { return messages_; }
+    [[nodiscard]] std::chrono::system_clock::time_point opened_at() const noexcept { return opened_at_; }
+    [[nodiscard]] std::chrono::steady_clock::time_point last_message_at() const noexcept { return last_message_; }
+
+private:
+    friend class feed_client;
+    friend struct feed_slot;
+    const feed_endpoint* endpoint_ = nullptr;
+    std::deque<std::string> outbox_;
+    std::uint64_t attempt_ = 0;
+    std::uint64_t messages_ = 0;
+    std::chrono::system_clock::time_point opened_at_{};
+    std::chrono::steady_clock::time_point last_message_{};
+    bool close_requested_ = false;
+    std::string close_reason_;
+    lws* wsi_ = nullptr;
+};
+
+/// The protocol of one source on top of a connection: subscribe, decode, keep alive.
+/// Every call happens on the feed client's service thread; none may block for long.
+class feed_handler {
+public:
+    feed_handler() = default;
+    feed_handler(const feed_handler&) = delete;
+    feed_handler& operator=(const feed_handler&) = delete;
+    feed_handler(feed_handler&&) = delete;
+    feed_handler& operator=(feed_handler&&) = delete;
+    virtual ~feed_handler() = default;
+
+    /// The connection is established: send the subscriptions.
+    virtual void on_open(feed_connection& conn) = 0;
+    /// One complete, reassembled text message.
+    virtual void on_message(feed_connection& conn, std::string_view text) = 0;
+    /// A frame that is not a message we take (binary or oversized); `head` is its first bytes.
+    virtual void on_bad_frame(feed_connection& conn, frame_problem problem, std::size_t size,
+        std::string_view head) = 0;
+    /// The connection ended (or the attempt failed). A reconnect follows with backoff.
+    virtual void on_close(feed_connection& conn, const close_info& info) = 0;
+    /// About once a second while connected (application keepalive, ack timeouts).
+    virtual void on_tick(feed_connection& conn, std::chrono::steady_clock::time_point now) = 0;
+};
+
+struct feed_slot; // one endpoint's connection state; defined in the .cpp
+
+/// WebSocket client for every configured node feed, on one libwebsockets context and one thread.
+///
+/// Lifecycle: construct with the endpoints and their handlers (which must outlive the client),
+/// call run() on a dedicated thread, call stop() or set_paused() from any thread, then destroy.
+/// Each endpoint reconnects forever with exponential backoff and full jitter, reset after a
+/// connection stayed up; run() never throws. libwebsockets is single-threaded: the thread-safe
+/// calls only record a request and wake the loop with lws_cancel_service(), and the loop applies
+/// it (warmcat/libwebsockets READMEs/README.coding.md).
+///
+/// Messages are reassembled from fragments up to each endpoint's limit; a larger message is
+/// discarded as it streams in (memory stays bounded) and reported through on_bad_frame, and the
+/// connection carries on. Backpressure: set_paused(true) stops reading every socket
+/// (lws_rx_flow_control), so TCP pushes back on the node; paused connections are kept valid so the
+/// hang-up timer does not fire while the database catches up.
+class feed_client {
+public:
+    feed_client();
+    ~feed_client();
+    feed_client(const feed_client&) = delete;
+    feed_client& operator=(const feed_client&) = delete;
+    feed_client(feed_client&&) = delete;
+    feed_client& operator=(feed_client&&) = delete;
+
+    /// Adds an endpoint; call before run(). Throws std::invalid_argument for a bad URL.
+    void add(feed_endpoint endpoint, feed_handler& handler);
+
+    /// Blocks, servicing the connections, until stop() is called. Connections are closed and
+    /// every handler has seen on_close() when it returns.
+    void run();
+
+    /// Thread-safe.
+    void stop() noexcept;
+
+    /// Thread-safe. Backpressure from the writer queue.
+    void set_paused(bool paused) noexcept;
+
+    /// Thread-safe; true while run() is servicing.
+    [[nodiscard]] bool running() const noexcept { return running_.load(); }
+
+private:
+    friend struct feed_slot;
+    void apply_requests();
+
+    std::vector<std::unique_ptr<feed_slot>> slots_;
+    std::atomic<lws_context*> context_{nullptr};
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> paused_{false};
+    std::atomic<bool> running_{false};
+    bool applied_paused_ = false;
+};
+
+} // namespace ledgertap::ingest
