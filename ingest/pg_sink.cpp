@@ -1,5 +1,7 @@
 #include "ingest/pg_sink.hpp"
 
+#include "ingest/db.hpp"
+
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
@@ -102,7 +104,7 @@ write_result pg_sink::ensure_connected() {
     if (st->conn == nullptr || PQstatus(st->conn) != CONNECTION_OK) {
         // libpq's connection errors name host and port, never the password.
         return {write_status::retry,
-            fmt::format("connect: {}", st->conn != nullptr ? trim(PQerrorMessage(st->conn)) : "out of memory")};
+            fmt::format("connect: {}", st->conn != nullptr ? safe_message(PQerrorMessage(st->conn), conninfo_) : "out of memory")};
     }
     std::string detail;
     write_status status = write_status::retry;

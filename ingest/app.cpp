@@ -1,0 +1,125 @@
+#include "ingest/app.hpp"
+
+#include "ingest/db.hpp"
+#include "ingest/feed_client.hpp"
+#include "ingest/nano_source.hpp"
+#include "ingest/nano_tables.hpp"
+#include "ingest/pg_sink.hpp"
+#include "ingest/pipeline_tables.hpp"
+#include "ingest/queue.hpp"
+#include "ingest/solana_source.hpp"
+#include "ingest/solana_tables.hpp"
+#include "ingest/writer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <memory>
+#include <pthread.h>
+#include <thread>
+
+namespace ledgertap::ingest {
+
+namespace {
+
+/// Blocks SIGTERM/SIGINT/SIGPIPE in this and every thread started after it, so only the waiter
+/// thread sees them (and a dropped database socket cannot kill the process with SIGPIPE).
+sigset_t block_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
+} // namespace
+
+int run_ingest(const config& cfg) {
+    sigset_t signals = block_signals();
+
+    table_set tables;
+    const auto pipeline = register_pipeline_tables(tables);
+    const auto nano_t = register_nano_tables(tables);
+    const auto solana_t = register_solana_tables(tables);
+
+    queue_limits ql;
+    ql.high_water_bytes = cfg.writer.queue_high_water_bytes;
+    ql.low_water_bytes = cfg.writer.queue_low_water_bytes;
+    bounded_queue queue{ql};
+
+    pg_sink_options so;
+    so.synchronous_commit = cfg.writer.synchronous_commit;
+    const std::string conninfo =
+        resolve_conninfo(cfg.database.empty() ? std::nullopt : std::optional<std::string>{cfg.database}).conninfo;
+    pg_sink sink{conninfo, tables, so};
+
+    writer_options wo;
+    wo.limits.max_groups = cfg.writer.batch_max_messages;
+    wo.limits.max_bytes = cfg.writer.batch_max_bytes;
+    wo.limits.max_age = cfg.writer.batch_max_age;
+    wo.retry.initial = cfg.writer.retry_initial;
+    wo.retry.max = cfg.writer.retry_max;
+    wo.shutdown_timeout = cfg.writer.shutdown_timeout;
+    auto dead_letter = [&pipeline](const row_group& bad, const std::string& reason) {
+        std::string payload;
+        for (const auto& r : bad.rows) {
+            payload += r.line;
+        }
+        const auto slash = bad.origin.find('/');
+        row_group g;
+        g.origin = "dead-letter";
+        g.rows.push_back(row_for_rejected(pipeline, bad.origin.substr(0, slash), "", now_ms(),
+            "database_rejected", reason, payload, payload.size()));
+        return g;
+    };
+    writer w{queue, sink, dead_letter, wo};
+
+    feed_client feeds;
+    queue.set_pressure_callback([&feeds](bool paused) { feeds.set_paused(paused); });
+
+    std::unique_ptr<nano_source> nano;
+    std::vector<std::unique_ptr<solana_source>> solana;
+    try {
+        if (!cfg.nano.ws_url.empty()) {
+            nano = std::make_unique<nano_source>(cfg.nano, nano_t, pipeline, queue);
+            feeds.add(nano->endpoint(), *nano);
+            spdlog::info("source {}: Nano node at {} (rpc {})", cfg.nano.name, cfg.nano.ws_url,
+                cfg.nano.rpc_url.empty() ? "off" : cfg.nano.rpc_url);
+        }
+        if (!cfg.solana.ws_url.empty()) {
+            auto shards = plan_solana_subscriptions(cfg.solana);
+            for (std::size_t i = 0; i < shards.size(); ++i) {
+                solana.push_back(std::make_unique<solana_source>(cfg.solana, i, std::move(shards[i]), solana_t, pipeline, queue));
+                feeds.add(solana.back()->endpoint(), *solana.back());
+            }
+            spdlog::info("source {}: Solana node at {} (rpc {}), {} connection(s)", cfg.solana.name, cfg.solana.ws_url,
+                cfg.solana.rpc_url.empty() ? "off" : cfg.solana.rpc_url, solana.size());
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 2;
+    }
+    spdlog::info("writer: database {}", describe_conninfo(conninfo));
+
+    std::thread writer_thread{[&] { w.run(); }};
+    std::thread feed_thread{[&] { feeds.run(); }};
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("received {}; stopping intake and flushing", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+
+    feeds.stop();
+    feed_thread.join();
+    w.stop();
+    writer_thread.join();
+    if (w.lost_groups() > 0) {
+        spdlog::error("shutdown: {} messages could not be written (database unavailable)", w.lost_groups());
+        return 1;
+    }
+    spdlog::info("shutdown: flushed; {} messages committed in {} transactions", w.committed_groups(), w.batches());
+    return 0;
+}
+
+} // namespace ledgertap::ingest
