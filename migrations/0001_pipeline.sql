@@ -16,6 +16,18 @@ CREATE SCHEMA IF NOT EXISTS ledgertap;
 COMMENT ON SCHEMA ledgertap IS
     'ledgertap pipeline state: sources, connections, watermarks, gaps, dead letters, migrations.';
 
+-- Range checks for exact unsigned integers stored as numeric (IMMUTABLE, for CHECK constraints):
+-- numeric(20,0) and numeric(39,0) alone would admit 2^64 and 2^128.
+CREATE FUNCTION ledgertap.is_u64(value numeric) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN value >= 0 AND value <= 18446744073709551615 AND value = trunc(value);
+COMMENT ON FUNCTION ledgertap.is_u64(numeric) IS 'An integer in 0 .. 2^64-1.';
+
+CREATE FUNCTION ledgertap.is_u128(value numeric) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN value >= 0 AND value <= 340282366920938463463374607431768211455 AND value = trunc(value);
+COMMENT ON FUNCTION ledgertap.is_u128(numeric) IS 'An integer in 0 .. 2^128-1.';
+
 CREATE TABLE ledgertap.schema_migrations (
     version    integer     PRIMARY KEY CHECK (version > 0),
     name       text        NOT NULL CHECK (name <> ''),
@@ -79,7 +91,7 @@ COMMENT ON COLUMN ledgertap.connections.close_code IS
 CREATE TABLE ledgertap.watermarks (
     source     text        NOT NULL,
     key        text        NOT NULL CHECK (key <> ''),
-    value      numeric(20, 0) NOT NULL CHECK (value >= 0),
+    value      numeric(20, 0) NOT NULL CHECK (ledgertap.is_u64(value)),
     detail     text,
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (source, key)
