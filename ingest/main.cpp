@@ -1,8 +1,144 @@
+// ledgertap-ingest: the command line. Parses the public contract's flags and dispatches to a mode:
+// `migrate` applies the database migrations and exits; without a subcommand the ingest daemon
+// runs (run_ingest_mode below).
+//
+// Exit codes: 0 success; 1 a failure, reported as one line on stderr with passwords redacted;
+// 2 a usage error (or, for now, the unimplemented run mode).
+
+#include "ingest/db.hpp"
+#include "ingest/migrate.hpp"
 #include "schema/version.hpp"
 
-#include <cstdio>
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
-int main() {
-    std::printf("ledgertap-ingest %s\n", ledgertap::version);
-    return 0;
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+
+/// libpq waits forever on an unanswered TCP connect unless told otherwise; a conninfo's own
+/// connect_timeout, or a PGCONNECT_TIMEOUT the user set, still wins.
+constexpr const char* default_connect_timeout_s = "10";
+
+/// Every flag of the public contract, as given on the command line; empty means "not given".
+struct cli_options {
+    std::string config_file;
+    std::string db;
+    std::string nano_ws;
+    std::string nano_rpc;
+    std::string solana_ws;
+    std::string solana_rpc;
+    std::string metrics_addr;
+    std::string migrations_dir; ///< migrate --migrations
+};
+
+[[nodiscard]] std::optional<std::string> given(const std::string& value) {
+    if (value.empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+[[nodiscard]] int run_migrate_mode(const cli_options& options) {
+    const ledgertap::ingest::conninfo_choice db = ledgertap::ingest::resolve_conninfo(given(options.db));
+    try {
+        std::optional<std::filesystem::path> flag_dir;
+        if (!options.migrations_dir.empty()) {
+            flag_dir = std::filesystem::path{options.migrations_dir};
+        }
+        const std::filesystem::path dir = ledgertap::ingest::resolve_migrations_dir(flag_dir);
+        // Before any thread exists, so setenv cannot race.
+        setenv("PGCONNECT_TIMEOUT", default_connect_timeout_s, 0); // NOLINT(concurrency-mt-unsafe)
+        const ledgertap::ingest::migrate_report report =
+            ledgertap::ingest::apply_migrations(db.conninfo, dir);
+        for (const auto& m : report.applied) {
+            fmt::print("applied {}\n", m.file_name);
+        }
+        if (report.up_to_date()) {
+            fmt::print("database is up to date ({} migrations applied earlier)\n",
+                       report.already_applied);
+        } else {
+            fmt::print("database is up to date ({} applied now, {} earlier)\n",
+                       report.applied.size(), report.already_applied);
+        }
+        return exit_ok;
+    } catch (const std::exception& e) {
+        // migrate_error messages are already redacted; anything else goes through safe_message.
+        fmt::print(stderr, "ledgertap-ingest migrate: error: {}\n",
+                   ledgertap::ingest::safe_message(e.what(), db.conninfo));
+        return exit_failure;
+    }
+}
+
+[[nodiscard]] int run_ingest_mode(const cli_options& /*options*/) {
+    fmt::print(stderr, "ledgertap-ingest: run mode not implemented yet; "
+                       "`ledgertap-ingest migrate` applies the database migrations\n");
+    return exit_usage;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("ledgertap-ingest"));
+
+    CLI::App app{"Indexes Nano and Solana node feeds into PostgreSQL.", "ledgertap-ingest"};
+    app.set_version_flag("--version", fmt::format("ledgertap-ingest {}", ledgertap::version));
+
+    cli_options options;
+    app.add_option("--config", options.config_file, "TOML configuration file")->type_name("FILE");
+    app.add_option("--db", options.db,
+                   "PostgreSQL conninfo: a postgresql:// URL or key=value pairs (default: "
+                   "$LEDGERTAP_DB, else libpq's PG* variables and service file)")
+        ->type_name("URL");
+    app.add_option("--nano-ws", options.nano_ws, "Nano node WebSocket URL")->type_name("URL");
+    app.add_option("--nano-rpc", options.nano_rpc, "Nano node HTTP RPC URL")->type_name("URL");
+    app.add_option("--solana-ws", options.solana_ws, "Solana PubSub WebSocket URL")->type_name("URL");
+    app.add_option("--solana-rpc", options.solana_rpc, "Solana HTTP RPC URL")->type_name("URL");
+    app.add_option("--metrics-addr", options.metrics_addr,
+                   "serve /metrics, /healthz and /readyz on this address")
+        ->type_name("HOST:PORT");
+
+    CLI::App* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
+    migrate->add_option("--migrations", options.migrations_dir,
+                        "migrations directory (default: $LEDGERTAP_MIGRATIONS, else the "
+                        "installed share/ledgertap/migrations, else the source tree's)")
+        ->type_name("DIR");
+    // `ledgertap-ingest migrate --db URL` sets the top-level --db.
+    migrate->fallthrough();
+    app.require_subcommand(0, 1);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // CLI11 may quote an argument it did not expect, e.g. a URL with a password.
+        std::string message = e.what();
+        for (int i = 1; i < argc; ++i) {
+            message = ledgertap::ingest::safe_message(message, argv[i]);
+        }
+        fmt::print(stderr, "ledgertap-ingest: error: {}\nRun with --help for more information.\n",
+                   message);
+        return exit_usage;
+    }
+
+    if (migrate->parsed()) {
+        return run_migrate_mode(options);
+    }
+    return run_ingest_mode(options);
 }
