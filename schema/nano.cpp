@@ -221,36 +221,6 @@ std::optional<std::string> read_optional_text(const json::object& in, std::strin
     return std::string(*text);
 }
 
-std::optional<block_subtype> parse_subtype(std::string_view text) {
-    if (text == "send") {
-        return block_subtype::send;
-    }
-    if (text == "receive") {
-        return block_subtype::receive;
-    }
-    if (text == "change") {
-        return block_subtype::change;
-    }
-    if (text == "epoch") {
-        return block_subtype::epoch;
-    }
-    return std::nullopt;
-}
-
-/// A linked_account field: "0" means none; otherwise a valid address.
-std::optional<std::string> read_linked_account(const json::object& in, std::string_view key) {
-    const auto text = in.optional_string(key);
-    if (!text || *text == "0") {
-        return std::nullopt;
-    }
-    const auto key_bytes = decode_account(*text);
-    if (!key_bytes) {
-        in.fail(key, std::string("not ").append(account_what).append(" or \"0\""));
-        return std::nullopt;
-    }
-    return encode_account(*key_bytes);
-}
-
 // ---- blocks
 // ---------------------------------------------------------------------------------------
 
@@ -447,7 +417,7 @@ std::optional<ws_message> read_confirmation(const json::object& message, std::ui
             c.sideband = sideband{*height, *local_timestamp};
         }
     }
-    c.linked_account = read_linked_account(message, "linked_account");
+    c.linked_account = detail::read_linked_account(message, "linked_account");
     if (const auto block_in = message.optional_child("block")) {
         c.block = detail::read_block(*block_in, detail::block_context{c.account, false});
         if (c.block) {
@@ -460,7 +430,7 @@ std::optional<ws_message> read_confirmation(const json::object& message, std::ui
                 return std::nullopt;
             }
         }
-        if (auto inner = read_linked_account(*block_in, "linked_account")) {
+        if (auto inner = detail::read_linked_account(*block_in, "linked_account")) {
             c.linked_account = std::move(inner);
         }
     }
@@ -823,6 +793,36 @@ std::optional<ws_message> read_message(const json::object& root) {
 
 namespace detail {
 
+std::optional<block_subtype> parse_subtype(std::string_view text) {
+    if (text == "send") {
+        return block_subtype::send;
+    }
+    if (text == "receive") {
+        return block_subtype::receive;
+    }
+    if (text == "change") {
+        return block_subtype::change;
+    }
+    if (text == "epoch") {
+        return block_subtype::epoch;
+    }
+    return std::nullopt;
+}
+
+/// A linked_account field: "0" means none; otherwise a valid address.
+std::optional<std::string> read_linked_account(const json::object& in, std::string_view key) {
+    const auto text = in.optional_string(key);
+    if (!text || *text == "0") {
+        return std::nullopt;
+    }
+    const auto key_bytes = decode_account(*text);
+    if (!key_bytes) {
+        in.fail(key, std::string("not ").append(account_what).append(" or \"0\""));
+        return std::nullopt;
+    }
+    return encode_account(*key_bytes);
+}
+
 std::optional<bool> parse_bool(std::string_view text) {
     if (text == "true") {
         return true;
@@ -857,7 +857,7 @@ std::optional<block> read_block(const json::object& in, const block_context& ctx
     block b;
     b.type = *type;
     if (const auto subtype = in.optional_string("subtype")) {
-        const auto parsed = parse_subtype(*subtype);
+        const auto parsed = detail::parse_subtype(*subtype);
         if (!parsed) {
             in.fail("subtype", unknown_value("subtype", *subtype));
             return std::nullopt;

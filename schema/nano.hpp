@@ -266,6 +266,12 @@ struct block_context {
 [[nodiscard]] std::optional<std::string> read_account(const json::object& in, std::string_view key);
 /// Strict boolean: "true" or "false".
 [[nodiscard]] std::optional<bool> parse_bool(std::string_view text);
+/// "send", "receive", "change" or "epoch".
+[[nodiscard]] std::optional<block_subtype> parse_subtype(std::string_view text);
+/// An optional linked_account-style field: absent or "0" -> nullopt; otherwise a valid address,
+/// normalised to `nano_`.
+[[nodiscard]] std::optional<std::string> read_linked_account(
+    const json::object& in, std::string_view key);
 
 } // namespace detail
 
