@@ -30,7 +30,7 @@ constexpr std::size_t signature_size = 64;
 /// Longest base58 payload decoded (transactions, legacy account data). Base58 decoding is
 /// quadratic; the node never base58-encodes more than a transaction (1,232 bytes) or 128 bytes of
 /// account data, so this only stops hostile input.
-constexpr std::size_t max_base58_payload = 16384;
+constexpr std::size_t max_base58_payload = 8192;
 constexpr std::string_view too_large_for_bs58 = "error: data too large for bs58 encoding";
 constexpr std::uint64_t max_transaction_version = 127; // the version byte keeps 7 bits
 
