@@ -79,7 +79,7 @@ parse_outcome parse_options(int argc, const char* const* argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
     app.add_option("--nano-accounts", opts.nano_accounts, "Simulated Nano accounts")
-        ->check(CLI::Range(2U, 1000000U));
+        ->check(CLI::Range(3U, 1000000U));
     app.add_option("--history", opts.history, "Confirmed Nano blocks that predate any client")
         ->check(CLI::Range(0U, 10000000U));
     app.add_flag(

@@ -38,7 +38,7 @@ struct options {
     std::string log_level = "info"; ///< --log-level: trace|debug|info|warn|error|off
 
     // ---- Nano ledger --------------------------------------------------------------------------
-    std::uint32_t nano_accounts = 32; ///< --nano-accounts: simulated accounts (>= 2)
+    std::uint32_t nano_accounts = 32; ///< --nano-accounts: simulated accounts (>= 3)
     std::uint32_t history = 64;       ///< --history: confirmed blocks that predate any client
     /// --firehose: Nano confirmations as fast as each client reads (honours TCP backpressure);
     /// votes, telemetry and other topics pause while it runs.

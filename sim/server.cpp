@@ -366,6 +366,11 @@ public:
         for (auto& endpoint : endpoints_) {
             create_vhost(*endpoint);
         }
+        {
+            const std::lock_guard lock(mutex_);
+            thread_running_ = true; // before the thread exists: running() is true from here on
+            thread_ever_ran_ = true;
+        }
         service_thread_ = std::thread([this] { run(); });
     }
 
@@ -530,11 +535,6 @@ private:
 
     void run() {
         service_thread_id_.store(std::this_thread::get_id());
-        {
-            const std::lock_guard lock(mutex_);
-            thread_running_ = true;
-            thread_ever_ran_ = true;
-        }
         drain_posted();
         bool stopping = false;
         std::chrono::steady_clock::time_point deadline{};
