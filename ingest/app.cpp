@@ -2,6 +2,9 @@
 
 #include "ingest/db.hpp"
 #include "ingest/feed_client.hpp"
+#include "ingest/gap_tables.hpp"
+#include "ingest/nano_backfill.hpp"
+#include "ingest/solana_backfill.hpp"
 #include "ingest/nano_source.hpp"
 #include "ingest/nano_tables.hpp"
 #include "ingest/pg_sink.hpp"
@@ -43,6 +46,8 @@ int run_ingest(const config& cfg) {
     const auto pipeline = register_pipeline_tables(tables);
     const auto nano_t = register_nano_tables(tables);
     const auto solana_t = register_solana_tables(tables);
+    const auto gap_t = register_gap_tables(tables);
+    add_nano_gap_detection(tables, nano_t, cfg.backfill.nano_unknown_account_policy == "backfill");
 
     queue_limits ql;
     ql.high_water_bytes = cfg.writer.queue_high_water_bytes;
@@ -81,10 +86,16 @@ int run_ingest(const config& cfg) {
 
     std::unique_ptr<nano_source> nano;
     std::vector<std::unique_ptr<solana_source>> solana;
+    std::unique_ptr<nano_backfill> nano_fill;
+    std::unique_ptr<solana_backfill> solana_fill;
     try {
         if (!cfg.nano.ws_url.empty()) {
             nano = std::make_unique<nano_source>(cfg.nano, nano_t, pipeline, queue);
             feeds.add(nano->endpoint(), *nano);
+            if (cfg.backfill.enabled) {
+                nano_fill = std::make_unique<nano_backfill>(cfg.nano, cfg.backfill, conninfo, nano_t, gap_t, queue);
+                nano->set_on_reconnect([f = nano_fill.get()] { f->request_reconcile(); });
+            }
             spdlog::info("source {}: Nano node at {} (rpc {})", cfg.nano.name, cfg.nano.ws_url,
                 cfg.nano.rpc_url.empty() ? "off" : cfg.nano.rpc_url);
         }
@@ -93,6 +104,12 @@ int run_ingest(const config& cfg) {
             for (std::size_t i = 0; i < shards.size(); ++i) {
                 solana.push_back(std::make_unique<solana_source>(cfg.solana, i, std::move(shards[i]), solana_t, pipeline, queue));
                 feeds.add(solana.back()->endpoint(), *solana.back());
+            }
+            if (cfg.backfill.enabled) {
+                solana_fill = std::make_unique<solana_backfill>(cfg.solana, cfg.backfill, conninfo, solana_t, gap_t, queue);
+                for (auto& src : solana) {
+                    src->set_on_reconnect([f = solana_fill.get()] { f->request_round(); });
+                }
             }
             spdlog::info("source {}: Solana node at {} (rpc {}), {} connection(s)", cfg.solana.name, cfg.solana.ws_url,
                 cfg.solana.rpc_url.empty() ? "off" : cfg.solana.rpc_url, solana.size());
@@ -105,6 +122,14 @@ int run_ingest(const config& cfg) {
 
     std::thread writer_thread{[&] { w.run(); }};
     std::thread feed_thread{[&] { feeds.run(); }};
+    std::thread nano_fill_thread;
+    std::thread solana_fill_thread;
+    if (nano_fill) {
+        nano_fill_thread = std::thread{[&] { nano_fill->run(); }};
+    }
+    if (solana_fill) {
+        solana_fill_thread = std::thread{[&] { solana_fill->run(); }};
+    }
 
     int sig = 0;
     sigwait(&signals, &sig);
@@ -112,6 +137,14 @@ int run_ingest(const config& cfg) {
 
     feeds.stop();
     feed_thread.join();
+    if (nano_fill) {
+        nano_fill->stop();
+        nano_fill_thread.join();
+    }
+    if (solana_fill) {
+        solana_fill->stop();
+        solana_fill_thread.join();
+    }
     w.stop();
     writer_thread.join();
     if (w.lost_groups() > 0) {

@@ -2,6 +2,7 @@
 
 #include "ingest/db.hpp"
 #include "ingest/feed_client.hpp"
+#include "schema/codec.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -209,6 +210,8 @@ std::map<std::string, section> schema_for(config& c) {
         {"nano_batch", size_key(b.nano_batch, 1, 1000)},
         {"nano_unknown_account_policy", enum_key(b.nano_unknown_account_policy, {"record", "backfill"})},
         {"solana_concurrency", size_key(b.solana_concurrency, 1, 64)},
+        {"solana_start", string_key(b.solana_start)},
+        {"solana_max_slots_per_round", size_key(b.solana_max_slots_per_round, 1, 500000)},
         {"reconcile_interval_s", s_key(b.reconcile_interval, 1, day_s)},
     };
     s["metrics"] = {{"addr", string_key(c.metrics_addr)}};
@@ -298,6 +301,11 @@ void validate(const config& c) {
     if (c.solana.reconnect_initial > c.solana.reconnect_max) {
         bad("solana.reconnect_initial_ms", "must not exceed solana.reconnect_max_ms");
     }
+    if (c.backfill.solana_start != "current" && c.backfill.solana_start != "first_available"
+        && !schema::parse_u64(c.backfill.solana_start)) {
+        bad("backfill.solana_start", fmt::format("'{}' is not accepted; accepted: current, first_available, or a slot number",
+            c.backfill.solana_start));
+    }
     if (!c.metrics_addr.empty() && c.metrics_addr.rfind(':') == std::string::npos) {
         bad("metrics.addr", fmt::format("'{}' must be HOST:PORT", c.metrics_addr));
     }
@@ -353,9 +361,10 @@ std::string to_toml(const config& c) {
     const auto& bf = c.backfill;
     o += fmt::format("[backfill]\nenabled = {}\nrpc_timeout_ms = {}\nrpc_retries = {}\nrpc_rate_limit = {}\n"
                      "nano_batch = {}\nnano_unknown_account_policy = {}\nsolana_concurrency = {}\n"
-                     "reconcile_interval_s = {}\n\n",
+                     "solana_start = {}\nsolana_max_slots_per_round = {}\nreconcile_interval_s = {}\n\n",
         b(bf.enabled), bf.rpc_timeout.count(), bf.rpc_retries, bf.rpc_rate_limit, bf.nano_batch,
-        q(bf.nano_unknown_account_policy), bf.solana_concurrency, bf.reconcile_interval.count());
+        q(bf.nano_unknown_account_policy), bf.solana_concurrency, q(bf.solana_start), bf.solana_max_slots_per_round,
+        bf.reconcile_interval.count());
     o += fmt::format("[metrics]\naddr = {}\n\n[log]\nlevel = {}\nformat = {}\n", q(c.metrics_addr), q(c.log_level), q(c.log_format));
     return o;
 }

@@ -71,6 +71,10 @@ struct backfill_config {
     std::size_t nano_batch = 1000;
     std::string nano_unknown_account_policy = "record"; ///< record | backfill.
     std::size_t solana_concurrency = 4;
+    /// Where the Solana watermark starts on a database that has none: "current" (the finalized
+    /// slot at first start: no history), "first_available" (the node's whole ledger), or a slot.
+    std::string solana_start = "current";
+    std::size_t solana_max_slots_per_round = 2000;
     std::chrono::seconds reconcile_interval{30};
 };
 

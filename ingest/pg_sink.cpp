@@ -15,6 +15,7 @@ namespace detail {
 struct pg_state {
     PGconn* conn = nullptr;
     std::vector<std::string> merge_names;
+    std::vector<std::vector<std::string>> after_names;
 
     pg_state() = default;
     pg_state(const pg_state&) = delete;
@@ -136,6 +137,17 @@ write_result pg_sink::ensure_connected() {
             return {write_status::retry, error_detail(st->conn, r.get(), "prepare merge for " + spec.name)};
         }
         st->merge_names.push_back(std::move(name));
+        std::vector<std::string> after;
+        for (std::size_t k = 0; k < spec.after_merge.size(); ++k) {
+            std::string aname = fmt::format("lt_after_{}_{}", i, k);
+            const auto asql = replace_all(spec.after_merge[k], "{staging}", spec.staging);
+            result_ptr ar{PQprepare(st->conn, aname.c_str(), asql.c_str(), 0, nullptr)};
+            if (PQresultStatus(ar.get()) != PGRES_COMMAND_OK) {
+                return {write_status::retry, error_detail(st->conn, ar.get(), "prepare post-merge for " + spec.name)};
+            }
+            after.push_back(std::move(aname));
+        }
+        st->after_names.push_back(std::move(after));
     }
     state_ = std::move(st);
     ++connects_;
@@ -224,6 +236,14 @@ write_result pg_sink::write(std::span<const row_group> batch) noexcept {
             if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
                 return fail(classify(r.get(), PQstatus(conn) == CONNECTION_BAD),
                     error_detail(conn, r.get(), "merge into " + tables_.specs()[t].name));
+            }
+            for (const auto& aname : state_->after_names[t]) {
+                result_ptr ar{PQexecPrepared(conn, aname.c_str(), 0, nullptr, nullptr, nullptr, 0)};
+                const auto ast = PQresultStatus(ar.get());
+                if (ast != PGRES_COMMAND_OK && ast != PGRES_TUPLES_OK) {
+                    return fail(classify(ar.get(), PQstatus(conn) == CONNECTION_BAD),
+                        error_detail(conn, ar.get(), "post-merge for " + tables_.specs()[t].name));
+                }
             }
         }
         if (!exec_ok(conn, "COMMIT", detail, status)) {

@@ -51,6 +51,9 @@ struct table_spec {
     std::string staging; ///< Temporary staging table name, e.g. "lt_stage_nano_blocks".
     std::vector<column> columns;
     std::string merge_sql;
+    /// Further statements over the same staging table, run after the merge in the same
+    /// transaction (e.g. gap detection over the blocks just staged). May use `{staging}`.
+    std::vector<std::string> after_merge = {};
 };
 
 /// The tables a writer knows, in merge order (a table's merge runs after those registered
@@ -63,6 +66,8 @@ public:
     }
     [[nodiscard]] const std::vector<table_spec>& specs() const noexcept { return specs_; }
     [[nodiscard]] const table_spec& at(table_id id) const { return specs_.at(id); }
+    /// For modules that extend another's table (e.g. gap detection over staged blocks).
+    [[nodiscard]] table_spec& mutable_at(table_id id) { return specs_.at(id); }
     [[nodiscard]] std::size_t size() const noexcept { return specs_.size(); }
 
 private:
