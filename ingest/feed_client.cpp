@@ -502,6 +502,9 @@ void feed_client::run() {
         lws_sul_cancel(&slot->sul);
     }
     context_.store(nullptr);
+    for (auto& slot : slots_) {
+        slot->pending_close = {1001, "ledgertap shutting down", true};
+    }
     // Closes every connection; CLIENT_CLOSED reaches the handlers while the slots still exist.
     lws_context_destroy(ctx);
     for (auto& slot : slots_) {

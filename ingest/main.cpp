@@ -3,14 +3,17 @@
 // runs (run_ingest_mode below).
 //
 // Exit codes: 0 success; 1 a failure, reported as one line on stderr with passwords redacted;
-// 2 a usage error (or, for now, the unimplemented run mode).
+// 2 a usage or configuration error (the message names the key).
 
+#include "ingest/app.hpp"
+#include "ingest/config.hpp"
 #include "ingest/db.hpp"
 #include "ingest/migrate.hpp"
 #include "schema/version.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -41,6 +44,9 @@ struct cli_options {
     std::string solana_rpc;
     std::string metrics_addr;
     std::string migrations_dir; ///< migrate --migrations
+    std::string log_format;
+    std::string log_level;
+    bool print_config = false;
 };
 
 [[nodiscard]] std::optional<std::string> given(const std::string& value) {
@@ -81,10 +87,98 @@ struct cli_options {
     }
 }
 
-[[nodiscard]] int run_ingest_mode(const cli_options& /*options*/) {
-    fmt::print(stderr, "ledgertap-ingest: run mode not implemented yet; "
-                       "`ledgertap-ingest migrate` applies the database migrations\n");
-    return exit_usage;
+/// Defaults, then the TOML file, then the flags: each layer overrides the one before.
+[[nodiscard]] ledgertap::ingest::config effective_config(const cli_options& options) {
+    ledgertap::ingest::config cfg;
+    if (!options.config_file.empty()) {
+        ledgertap::ingest::apply_toml_file(cfg, options.config_file);
+    }
+    auto set = [](std::string& target, const std::string& flag) {
+        if (!flag.empty()) {
+            target = flag;
+        }
+    };
+    set(cfg.database, options.db);
+    set(cfg.nano.ws_url, options.nano_ws);
+    set(cfg.nano.rpc_url, options.nano_rpc);
+    set(cfg.solana.ws_url, options.solana_ws);
+    set(cfg.solana.rpc_url, options.solana_rpc);
+    set(cfg.metrics_addr, options.metrics_addr);
+    if (!options.log_format.empty()) {
+        ledgertap::ingest::apply_toml(cfg, fmt::format("[log]\nformat = \"{}\"\n", options.log_format), "--log-format");
+    }
+    if (!options.log_level.empty()) {
+        ledgertap::ingest::apply_toml(cfg, fmt::format("[log]\nlevel = \"{}\"\n", options.log_level), "--log-level");
+    }
+    return cfg;
+}
+
+/// `%*`: the log message escaped as the inside of a JSON string.
+class json_message_flag final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm& /*tm*/, spdlog::memory_buf_t& dest) override {
+        for (const char c : std::string_view{msg.payload.data(), msg.payload.size()}) {
+            switch (c) {
+            case '"':
+                dest.append(std::string_view{"\\\""});
+                break;
+            case '\\':
+                dest.append(std::string_view{"\\\\"});
+                break;
+            case '\n':
+                dest.append(std::string_view{"\\n"});
+                break;
+            case '\r':
+                dest.append(std::string_view{"\\r"});
+                break;
+            case '\t':
+                dest.append(std::string_view{"\\t"});
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    const auto esc = fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                    dest.append(std::string_view{esc});
+                } else {
+                    dest.push_back(c);
+                }
+            }
+        }
+    }
+    [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override {
+        return spdlog::details::make_unique<json_message_flag>();
+    }
+};
+
+void configure_logging(const ledgertap::ingest::config& cfg) {
+    spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+    if (cfg.log_format == "json") {
+        auto formatter = std::make_unique<spdlog::pattern_formatter>();
+        formatter->add_flag<json_message_flag>('*').set_pattern(
+            R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"msg":"%*"})");
+        spdlog::set_formatter(std::move(formatter));
+    } else {
+        spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+    }
+}
+
+[[nodiscard]] int run_ingest_mode(const cli_options& options) {
+    ledgertap::ingest::config cfg;
+    try {
+        cfg = effective_config(options);
+        if (options.print_config) {
+            fmt::print("{}", ledgertap::ingest::to_toml(cfg));
+            return exit_ok;
+        }
+        ledgertap::ingest::validate(cfg);
+    } catch (const ledgertap::ingest::config_error& e) {
+        fmt::print(stderr, "ledgertap-ingest: configuration error: {}\n",
+                   ledgertap::ingest::safe_message(e.what(), cfg.database));
+        return exit_usage;
+    }
+    configure_logging(cfg);
+    // Before any thread exists, so setenv cannot race.
+    setenv("PGCONNECT_TIMEOUT", default_connect_timeout_s, 0); // NOLINT(concurrency-mt-unsafe)
+    return ledgertap::ingest::run_ingest(cfg);
 }
 
 } // namespace
@@ -108,6 +202,13 @@ int main(int argc, char** argv) {
     app.add_option("--metrics-addr", options.metrics_addr,
                    "serve /metrics, /healthz and /readyz on this address")
         ->type_name("HOST:PORT");
+
+    app.add_option("--log-format", options.log_format, "text (default) or json (one object per line)")
+        ->type_name("FORMAT");
+    app.add_option("--log-level", options.log_level, "trace, debug, info (default), warn, error")
+        ->type_name("LEVEL");
+    app.add_flag("--print-config", options.print_config,
+                 "print the effective configuration (passwords masked) and exit");
 
     CLI::App* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
     migrate->add_option("--migrations", options.migrations_dir,
