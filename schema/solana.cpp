@@ -343,23 +343,31 @@ bool read_json_transaction(const json::object& tx, transaction& out) {
     return true;
 }
 
+/// `["<data>","base64"|"base58"]`, or a bare base58 string (deprecated "binary" encoding).
 bool read_binary_transaction(
     const json::object& entry, const rapidjson::Value& value, transaction& out) {
-    const auto payload = tagged(entry, "transaction", value);
-    if (!payload) {
-        return false;
-    }
-    bool base58 = false;
-    if (payload->tag == "base58") {
-        base58 = true;
-        out.encoding = transaction_encoding::base58;
-    } else if (payload->tag == "base64") {
-        out.encoding = transaction_encoding::base64;
+    std::string_view data;
+    bool base58 = true;
+    if (value.IsString()) {
+        data = string_of(value);
+        out.encoding = transaction_encoding::binary;
     } else {
-        entry.fail("transaction", "unknown encoding \"" + std::string(payload->tag) + "\"");
-        return false;
+        const auto payload = tagged(entry, "transaction", value);
+        if (!payload) {
+            return false;
+        }
+        data = payload->data;
+        if (payload->tag == "base58") {
+            out.encoding = transaction_encoding::base58;
+        } else if (payload->tag == "base64") {
+            base58 = false;
+            out.encoding = transaction_encoding::base64;
+        } else {
+            entry.fail("transaction", "unknown encoding \"" + std::string(payload->tag) + "\"");
+            return false;
+        }
     }
-    const auto bytes = decode_payload(entry, "transaction", payload->data, base58);
+    const auto bytes = decode_payload(entry, "transaction", data, base58);
     if (!bytes) {
         return false;
     }
@@ -382,7 +390,7 @@ std::optional<transaction> read_transaction(const json::object& entry, std::uint
         entry.fail("transaction", "missing");
         return std::nullopt;
     }
-    if (body->IsArray()) {
+    if (body->IsArray() || body->IsString()) {
         if (!read_binary_transaction(entry, *body, out)) {
             return std::nullopt;
         }
@@ -393,7 +401,7 @@ std::optional<transaction> read_transaction(const json::object& entry, std::uint
         }
     } else {
         entry.fail(
-            "transaction", std::string("expected an object or an array, got ")
+            "transaction", std::string("expected an object, an array or a string, got ")
                                + json::type_name(*body));
         return std::nullopt;
     }
@@ -955,6 +963,8 @@ const char* to_string(transaction_encoding encoding) noexcept {
         return "base64";
     case transaction_encoding::base58:
         return "base58";
+    case transaction_encoding::binary:
+        return "binary";
     }
     return "unknown";
 }

@@ -136,6 +136,7 @@ enum class transaction_encoding {
     accounts,    ///< transactionDetails "accounts": `transaction.accountKeys`, no message.
     base64,      ///< `["<data>","base64"]`.
     base58,      ///< `["<data>","base58"]`.
+    binary,      ///< Deprecated "binary" encoding: a bare base58 string.
 };
 
 [[nodiscard]] const char* to_string(transaction_encoding encoding) noexcept;

@@ -654,6 +654,15 @@ TEST_CASE("binary transactions must be real wire format", "[schema][solana]") {
     CHECK(good.value->transactions[0].encoding == transaction_encoding::base64);
     const auto good58 = decode_as<block_notification>(frame(base58_encode(wire), "base58"));
     CHECK(good58.value->transactions[0].signature == expected_signature);
+    CHECK(good58.value->transactions[0].encoding == transaction_encoding::base58);
+    // The deprecated "binary" encoding: a bare base58 string.
+    const auto legacy = decode_as<block_notification>(block_frame(minimal_block(
+        R"(,"transactions":[{"transaction":")" + base58_encode(wire) + R"(","meta":null}])")));
+    CHECK(legacy.value->transactions[0].signature == expected_signature);
+    CHECK(legacy.value->transactions[0].encoding == transaction_encoding::binary);
+    CHECK(legacy.value->transactions[0].is_vote == true);
+    check_fails(block_frame(minimal_block(R"(,"transactions":[{"transaction":"0OIl","meta":null}])")),
+                decode_errc::bad_field, "transactions[0].transaction: not base58");
 
     // A v0 prefix byte before the header is understood.
     auto v0 = wire;
