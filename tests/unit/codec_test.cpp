@@ -33,7 +33,7 @@ constexpr u128 u128_max = ~static_cast<u128>(0);
 
 } // namespace
 
-TEST_CASE("parse_u64 accepts the full range and nothing else", "[codec]") {
+TEST_CASE("codec: parse_u64 accepts the full range and nothing else", "[codec]") {
     CHECK(codec::parse_u64("0") == 0U);
     CHECK(codec::parse_u64("1") == 1U);
     CHECK(codec::parse_u64("18446744073709551615") == 18446744073709551615ULL);
@@ -54,7 +54,7 @@ TEST_CASE("parse_u64 accepts the full range and nothing else", "[codec]") {
     CHECK_FALSE(codec::parse_u64(std::string_view("1\0", 2)));
 }
 
-TEST_CASE("parse_i64 accepts int64 and a leading minus only", "[codec]") {
+TEST_CASE("codec: parse_i64 accepts int64 and a leading minus only", "[codec]") {
     CHECK(codec::parse_i64("0") == 0);
     CHECK(codec::parse_i64("-1") == -1);
     CHECK(codec::parse_i64("9223372036854775807") == INT64_MAX);
@@ -69,7 +69,7 @@ TEST_CASE("parse_i64 accepts int64 and a leading minus only", "[codec]") {
     CHECK_FALSE(codec::parse_i64(""));
 }
 
-TEST_CASE("parse_u128 accepts 0..2^128-1 exactly", "[codec]") {
+TEST_CASE("codec: parse_u128 accepts 0..2^128-1 exactly", "[codec]") {
     CHECK(codec::parse_u128("0") == u128{0});
     CHECK(codec::parse_u128("340282366920938463463374607431768211455") == u128_max);
     CHECK_FALSE(codec::parse_u128("340282366920938463463374607431768211456")); // 2^128
@@ -86,7 +86,7 @@ TEST_CASE("parse_u128 accepts 0..2^128-1 exactly", "[codec]") {
     CHECK(codec::parse_u128("18446744073709551616") == two_pow_64);
 }
 
-TEST_CASE("format_u128 round-trips", "[codec]") {
+TEST_CASE("codec: format_u128 round-trips", "[codec]") {
     CHECK(codec::format_u128(0) == "0");
     CHECK(codec::format_u128(u128_max) == "340282366920938463463374607431768211455");
     for (const char* text :
@@ -102,7 +102,7 @@ TEST_CASE("format_u128 round-trips", "[codec]") {
     }
 }
 
-TEST_CASE("hex encoders and strict fixed-length parsers", "[codec]") {
+TEST_CASE("codec: hex encoders and strict fixed-length parsers", "[codec]") {
     const std::uint8_t bytes[] = {0x00, 0x0f, 0xab, 0xff};
     CHECK(codec::hex_upper(bytes) == "000FABFF");
     CHECK(codec::hex_lower(bytes) == "000fabff");
@@ -127,7 +127,8 @@ TEST_CASE("hex encoders and strict fixed-length parsers", "[codec]") {
     CHECK_FALSE(codec::parse_hex64(sig128 + "00"));
 }
 
-TEST_CASE("parse_hex_u64 takes 1..16 digits; format_hex_u64 pads to 16 lowercase", "[codec]") {
+TEST_CASE(
+    "codec: parse_hex_u64 takes 1..16 digits; format_hex_u64 pads to 16 lowercase", "[codec]") {
     CHECK(codec::parse_hex_u64("0") == 0U);
     CHECK(codec::parse_hex_u64("c950fc037d61e372") == 0xc950fc037d61e372ULL);
     CHECK(codec::parse_hex_u64("C950FC037D61E372") == 0xc950fc037d61e372ULL);
@@ -141,7 +142,7 @@ TEST_CASE("parse_hex_u64 takes 1..16 digits; format_hex_u64 pads to 16 lowercase
     CHECK(codec::format_hex_u64(0xfffffff800000000ULL) == "fffffff800000000");
 }
 
-TEST_CASE("parse_hex_u128 takes exactly 32 digits, big-endian", "[codec]") {
+TEST_CASE("codec: parse_hex_u128 takes exactly 32 digits, big-endian", "[codec]") {
     CHECK(
         codec::parse_hex_u128("FD89D89D89D89D89D89D89D89D89D89D")
         == codec::parse_u128("337010421085160209006996005437231978653"));
@@ -157,7 +158,7 @@ TEST_CASE("parse_hex_u128 takes exactly 32 digits, big-endian", "[codec]") {
     CHECK(codec::format_hex_u128(0) == std::string(32, '0'));
 }
 
-TEST_CASE("blake2b matches known digests for several sizes", "[codec]") {
+TEST_CASE("codec: blake2b matches known digests for several sizes", "[codec]") {
     // blake2b-40 of 32 zero bytes (python: hashlib.blake2b(bytes(32), digest_size=5)).
     const codec::bytes32 zeros{};
     std::array<std::uint8_t, 5> digest5{};
@@ -180,7 +181,7 @@ TEST_CASE("blake2b matches known digests for several sizes", "[codec]") {
         == "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
 }
 
-TEST_CASE("Nano address vectors", "[codec][nano]") {
+TEST_CASE("codec: Nano address vectors", "[codec][nano]") {
     const std::string genesis = "nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3";
     const auto genesis_key
         = hex32("E89208DD038FBB269987689621D52292AE9C35941A7484756ECCED92A65093BA");
@@ -208,7 +209,7 @@ TEST_CASE("Nano address vectors", "[codec][nano]") {
     }
 }
 
-TEST_CASE("Nano address rejections", "[codec][nano]") {
+TEST_CASE("codec: Nano address rejections", "[codec][nano]") {
     const std::string genesis = "nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3";
     // Checksum failure: last character changed.
     CHECK_FALSE(
@@ -248,7 +249,7 @@ TEST_CASE("Nano address rejections", "[codec][nano]") {
     CHECK(nano::encode_account(*nano::decode_account(genesis), "node_") == node_id);
 }
 
-TEST_CASE("Nano telemetry node_id decodes with allow_node_id", "[codec][nano]") {
+TEST_CASE("codec: Nano telemetry node_id decodes with allow_node_id", "[codec][nano]") {
     const auto key = nano::decode_account(
         "node_3cczh431wuh5gg64jen6a658xewpx7eiyfqn7f8gpdcfp786s7xdb51kr1rp", true);
     REQUIRE(key);
@@ -257,7 +258,7 @@ TEST_CASE("Nano telemetry node_id decodes with allow_node_id", "[codec][nano]") 
         == "node_3cczh431wuh5gg64jen6a658xewpx7eiyfqn7f8gpdcfp786s7xdb51kr1rp");
 }
 
-TEST_CASE("Nano legacy block hash vectors", "[codec][nano]") {
+TEST_CASE("codec: Nano legacy block hash vectors", "[codec][nano]") {
     const auto genesis_key
         = key_of("xrb_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3");
     const auto genesis_source
@@ -298,7 +299,7 @@ TEST_CASE("Nano legacy block hash vectors", "[codec][nano]") {
         == "654FA425CEBFC9E7726089E4EDE7A105462D93DBC915FFB70B50909920A7D286");
 }
 
-TEST_CASE("Nano state block hash vectors", "[codec][nano]") {
+TEST_CASE("codec: Nano state block hash vectors", "[codec][nano]") {
     const auto account = key_of("xrb_3igf8hd4sjshoibbbkeitmgkp1o6ug4xads43j6e4gqkj5xk5o83j8ja9php");
     const auto rep = key_of("xrb_3p1asma84n8k84joneka776q4egm5wwru3suho9wjsfyuem8j95b3c78nw8j");
     const codec::bytes32 zero{};
@@ -332,7 +333,7 @@ TEST_CASE("Nano state block hash vectors", "[codec][nano]") {
         == "2A322FD5ACAF50C057A8CF5200A000CF1193494C79C786B579E0B4A7D10E5A1E");
 }
 
-TEST_CASE("Nano docs sample block hashes", "[codec][nano]") {
+TEST_CASE("codec: Nano docs sample block hashes", "[codec][nano]") {
     // websockets.md confirmation sample.
     CHECK(
         hex(nano::state_block_hash(
@@ -372,7 +373,7 @@ TEST_CASE("Nano docs sample block hashes", "[codec][nano]") {
     CHECK(nano::work_value(0x64277ffb135de20cULL, previous) == 0xfffffffa780aff94ULL);
 }
 
-TEST_CASE("512-bit decimal round trip", "[codec][nano]") {
+TEST_CASE("codec: 512-bit decimal round trip", "[codec][nano]") {
     const std::string vote_signature = "19507007969148937056577899449061076424803431243052029101524"
                                        "71520450456881722545967829502369630995363643731706156"
                                        "278026749554294222131169148120786048025353";

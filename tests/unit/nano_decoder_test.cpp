@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
 #include <sstream>
@@ -24,6 +25,15 @@ std::string fixture(const std::string& name) {
     std::ifstream in(path, std::ios::binary);
     REQUIRE(in.good());
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Concatenation without operator+ (GCC 12 -O3 reports a false -Wrestrict on "lit" + string).
+std::string concat(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (const auto part : parts) {
+        out.append(part);
+    }
+    return out;
 }
 
 /// `text` with the first occurrence of `from` replaced by `to` (which must occur).
@@ -85,7 +95,7 @@ std::string legacy_confirmation(
 
 // ---- confirmation ---------------------------------------------------------------------------
 
-TEST_CASE("confirmation: node docs sample decodes and its hash verifies", "[nano][ws]") {
+TEST_CASE("nano ws: confirmation: node docs sample decodes and its hash verifies", "[nano][ws]") {
     const auto c = decode_as<nano::confirmation>(fixture("ws_confirmation_docs.json"));
     CHECK(c.time_ms == 1564935350664ULL);
     CHECK(c.account == docs_account);
@@ -120,7 +130,7 @@ TEST_CASE("confirmation: node docs sample decodes and its hash verifies", "[nano
     CHECK_FALSE(b.is_open());
 }
 
-TEST_CASE("confirmation: votes, final tally, sideband and linked_account", "[nano][ws]") {
+TEST_CASE("nano ws: confirmation: votes, final tally, sideband and linked_account", "[nano][ws]") {
     const auto c = decode_as<nano::confirmation>(fixture("ws_confirmation_full.json"));
     REQUIRE(c.election_info);
     REQUIRE(c.election_info->final_tally);
@@ -143,7 +153,8 @@ TEST_CASE("confirmation: votes, final tally, sideband and linked_account", "[nan
     CHECK(c.linked_account == "nano_1e6rym1f5p7xj4fh1y8fzy1ym1orxymffp9tx7cey58whakprhwdzuk533th");
 }
 
-TEST_CASE("confirmation: inactive, empty votes, xrb_ and case are normalised", "[nano][ws]") {
+TEST_CASE(
+    "nano ws: confirmation: inactive, empty votes, xrb_ and case are normalised", "[nano][ws]") {
     const auto c = decode_as<nano::confirmation>(fixture("ws_confirmation_inactive_no_votes.json"));
     CHECK(c.type == nano::confirmation_type::inactive);
     CHECK(c.account == docs_account);
@@ -161,7 +172,8 @@ TEST_CASE("confirmation: inactive, empty votes, xrb_ and case are normalised", "
     CHECK_FALSE(c.linked_account); // "0" means none
 }
 
-TEST_CASE("confirmation: include_block=false and message-level linked_account", "[nano][ws]") {
+TEST_CASE(
+    "nano ws: confirmation: include_block=false and message-level linked_account", "[nano][ws]") {
     const auto c = decode_as<nano::confirmation>(fixture("ws_confirmation_no_block.json"));
     CHECK(c.type == nano::confirmation_type::active_confirmation_height);
     CHECK_FALSE(c.block);
@@ -170,7 +182,7 @@ TEST_CASE("confirmation: include_block=false and message-level linked_account", 
     CHECK(c.linked_account == "nano_1e6rym1f5p7xj4fh1y8fzy1ym1orxymffp9tx7cey58whakprhwdzuk533th");
 }
 
-TEST_CASE("confirmation: legacy send takes its account from the message", "[nano][ws]") {
+TEST_CASE("nano ws: confirmation: legacy send takes its account from the message", "[nano][ws]") {
     const auto c = decode_as<nano::confirmation>(fixture("ws_confirmation_legacy_send.json"));
     REQUIRE(c.block);
     const auto& b = *c.block;
@@ -186,7 +198,7 @@ TEST_CASE("confirmation: legacy send takes its account from the message", "[nano
     CHECK_FALSE(b.representative);
 }
 
-TEST_CASE("confirmation: legacy open, receive and change blocks", "[nano][ws]") {
+TEST_CASE("nano ws: confirmation: legacy open, receive and change blocks", "[nano][ws]") {
     SECTION("open (live genesis)") {
         const auto c = decode_as<nano::confirmation>(legacy_confirmation(
             genesis,
@@ -238,7 +250,7 @@ TEST_CASE("confirmation: legacy open, receive and change blocks", "[nano][ws]") 
     }
 }
 
-TEST_CASE("confirmation: inconsistent or malformed fields are rejected", "[nano][ws]") {
+TEST_CASE("nano ws: confirmation: inconsistent or malformed fields are rejected", "[nano][ws]") {
     const std::string docs = fixture("ws_confirmation_docs.json");
     SECTION("hash mismatch") {
         expect_bad_field(
@@ -360,7 +372,7 @@ TEST_CASE("confirmation: inconsistent or malformed fields are rejected", "[nano]
 
 // ---- vote -------------------------------------------------------------------------------------
 
-TEST_CASE("vote: decimal signature becomes 128 hex", "[nano][ws]") {
+TEST_CASE("nano ws: vote: decimal signature becomes 128 hex", "[nano][ws]") {
     const auto v = decode_as<nano::vote>(fixture("ws_vote.json"));
     CHECK(v.time_ms == 1554995525343ULL);
     CHECK(v.account == "nano_1n5aisgwmq1oibg8c7aerrubboccp3mfcjgm8jaas1fwhxmcndaf4jrt75fy");
@@ -380,7 +392,7 @@ TEST_CASE("vote: decimal signature becomes 128 hex", "[nano][ws]") {
     CHECK(v.type == nano::vote_type::vote);
 }
 
-TEST_CASE("vote: final vote, replay, several hashes", "[nano][ws]") {
+TEST_CASE("nano ws: vote: final vote, replay, several hashes", "[nano][ws]") {
     const auto v = decode_as<nano::vote>(fixture("ws_vote_final.json"));
     CHECK(v.is_final);
     CHECK(v.timestamp == std::numeric_limits<std::uint64_t>::max());
@@ -390,14 +402,14 @@ TEST_CASE("vote: final vote, replay, several hashes", "[nano][ws]") {
     CHECK(v.type == nano::vote_type::replay);
 }
 
-TEST_CASE("vote: V21 form with only sequence and no duration", "[nano][ws]") {
+TEST_CASE("nano ws: vote: V21 form with only sequence and no duration", "[nano][ws]") {
     const auto v = decode_as<nano::vote>(fixture("ws_vote_v21.json"));
     CHECK(v.timestamp == 855471574);
     CHECK_FALSE(v.duration);
     CHECK(v.type == nano::vote_type::replay);
 }
 
-TEST_CASE("vote: hostile fields", "[nano][ws]") {
+TEST_CASE("nano ws: vote: hostile fields", "[nano][ws]") {
     const std::string vote = fixture("ws_vote.json");
     const std::string hash = "\"6FB9DE5D7908DEB8A2EA391AEA95041587CBF3420EF8A606F1489FECEE75C869\"";
     std::string many = hash;
@@ -429,7 +441,7 @@ TEST_CASE("vote: hostile fields", "[nano][ws]") {
             vote,
             "\"195070079691489370565778994490610764248034312430520291015247152045045688172254596782"
             "9502369630995363643731706156278026749554294222131169148120786048025353\"",
-            "\"" + std::string(155, '9') + "\""),
+            concat({"\"", std::string(155, '9'), "\""})),
         "message.signature");
     const std::string no_time = with(
         with(vote, R"("sequence": "1554995525136",)", ""), R"("timestamp": "1554995525136",)", "");
@@ -438,7 +450,7 @@ TEST_CASE("vote: hostile fields", "[nano][ws]") {
 
 // ---- elections, telemetry ---------------------------------------------------------------------
 
-TEST_CASE("started_election and stopped_election", "[nano][ws]") {
+TEST_CASE("nano ws: started_election and stopped_election", "[nano][ws]") {
     const auto started = decode_as<nano::election>(fixture("ws_started_election.json"));
     CHECK(started.event == nano::election_event::started);
     CHECK(started.time_ms == 1674765709226ULL);
@@ -450,7 +462,7 @@ TEST_CASE("started_election and stopped_election", "[nano][ws]") {
         with(fixture("ws_stopped_election.json"), R"("hash": ")", R"("hash": "Z)"), "message.hash");
 }
 
-TEST_CASE("telemetry: current sample with newer fields", "[nano][ws]") {
+TEST_CASE("nano ws: telemetry: current sample with newer fields", "[nano][ws]") {
     const auto t = decode_as<nano::telemetry>(fixture("ws_telemetry.json"));
     CHECK(t.time_ms == 1594654710305ULL);
     CHECK(t.block_count == 51571901);
@@ -478,7 +490,7 @@ TEST_CASE("telemetry: current sample with newer fields", "[nano][ws]") {
     CHECK(t.bootstrap_status == "idle");
 }
 
-TEST_CASE("telemetry: V21.0 sample with a hex node_id", "[nano][ws]") {
+TEST_CASE("nano ws: telemetry: V21.0 sample with a hex node_id", "[nano][ws]") {
     const auto t = decode_as<nano::telemetry>(fixture("ws_telemetry_v21.json"));
     CHECK(t.node_id == "node_1pf6acwmriu49ts71erc88rojoyzkzqukfktqd83o71pkt9xss8dhimaoqoo");
     CHECK_FALSE(t.active_difficulty);
@@ -486,7 +498,7 @@ TEST_CASE("telemetry: V21.0 sample with a hex node_id", "[nano][ws]") {
     CHECK(t.port == 54000);
 }
 
-TEST_CASE("telemetry: ranges and formats", "[nano][ws]") {
+TEST_CASE("nano ws: telemetry: ranges and formats", "[nano][ws]") {
     const std::string t = fixture("ws_telemetry.json");
     expect_bad_field(
         with(t, R"("port": "7075")", R"("port": "65536")"), "message.port: out of range");
@@ -510,7 +522,7 @@ TEST_CASE("telemetry: ranges and formats", "[nano][ws]") {
 
 // ---- new_unconfirmed_block ----------------------------------------------------------------------
 
-TEST_CASE("new_unconfirmed_block: V28 top-level hash verified", "[nano][ws]") {
+TEST_CASE("nano ws: new_unconfirmed_block: V28 top-level hash verified", "[nano][ws]") {
     const auto u = decode_as<nano::unconfirmed_block>(fixture("ws_new_unconfirmed_block.json"));
     CHECK(u.time_ms == 1766522219507ULL);
     CHECK(u.hash == "8FFD259D1C512D950EE6478C80EF01BE72DCF6AABAE3CFAECAE69BCF40BB4C02");
@@ -521,13 +533,13 @@ TEST_CASE("new_unconfirmed_block: V28 top-level hash verified", "[nano][ws]") {
     CHECK(schema::format_u128(*u.block.balance) == "117650323123112288832984294209891");
 }
 
-TEST_CASE("new_unconfirmed_block: V21 form gets its hash computed", "[nano][ws]") {
+TEST_CASE("nano ws: new_unconfirmed_block: V21 form gets its hash computed", "[nano][ws]") {
     const auto u = decode_as<nano::unconfirmed_block>(fixture("ws_new_unconfirmed_block_v21.json"));
     CHECK(u.hash == "1D08850B16FF9B49490F4E2403A7ED0B09D028D36D6C9EA08F7EDCCB36ADAF93");
     CHECK(u.block.subtype == nano::block_subtype::receive);
 }
 
-TEST_CASE("new_unconfirmed_block: hostile", "[nano][ws]") {
+TEST_CASE("nano ws: new_unconfirmed_block: hostile", "[nano][ws]") {
     const std::string u = fixture("ws_new_unconfirmed_block.json");
     expect_bad_field(
         with(
@@ -557,7 +569,7 @@ TEST_CASE("new_unconfirmed_block: hostile", "[nano][ws]") {
 // ---- work, bootstrap, active_difficulty, ack
 // ------------------------------------------------------
 
-TEST_CASE("work: success and cancelled", "[nano][ws]") {
+TEST_CASE("nano ws: work: success and cancelled", "[nano][ws]") {
     const auto ok = decode_as<nano::work>(fixture("ws_work_success.json"));
     CHECK(ok.success);
     CHECK(ok.reason.empty());
@@ -592,7 +604,7 @@ TEST_CASE("work: success and cancelled", "[nano][ws]") {
         "message.result.work");
 }
 
-TEST_CASE("bootstrap: started, exited, escaped slash", "[nano][ws]") {
+TEST_CASE("nano ws: bootstrap: started, exited, escaped slash", "[nano][ws]") {
     const auto started = decode_as<nano::bootstrap>(fixture("ws_bootstrap_started.json"));
     CHECK(started.reason == nano::bootstrap_reason::started);
     CHECK(started.id == "C9FF2347C4DF512A7F6B514CC4A0F79A");
@@ -610,7 +622,7 @@ TEST_CASE("bootstrap: started, exited, escaped slash", "[nano][ws]") {
         with(fixture("ws_bootstrap_started.json"), R"("started")", R"("begun")"), "message.reason");
 }
 
-TEST_CASE("active_difficulty (V20-V21)", "[nano][ws]") {
+TEST_CASE("nano ws: active_difficulty (V20-V21)", "[nano][ws]") {
     const auto a = decode_as<nano::active_difficulty>(fixture("ws_active_difficulty.json"));
     CHECK(a.time_ms == 1561661736065ULL);
     CHECK(a.network_minimum == "ffffffc000000000");
@@ -619,7 +631,7 @@ TEST_CASE("active_difficulty (V20-V21)", "[nano][ws]") {
     CHECK_FALSE(a.network_receive_current);
 }
 
-TEST_CASE("ack: subscribe with id, pong without", "[nano][ws]") {
+TEST_CASE("nano ws: ack: subscribe with id, pong without", "[nano][ws]") {
     const auto sub = decode_as<nano::ack>(fixture("ws_ack_subscribe.json"));
     CHECK(sub.action == nano::ack_action::subscribe);
     CHECK(sub.id == "ledgertap-confirmation-1");
@@ -642,7 +654,7 @@ TEST_CASE("ack: subscribe with id, pong without", "[nano][ws]") {
 // ---- envelope and hostile input
 // -------------------------------------------------------------------
 
-TEST_CASE("envelope: unknown topics and shapes", "[nano][ws]") {
+TEST_CASE("nano ws: envelope: unknown topics and shapes", "[nano][ws]") {
     auto error = error_of(R"({"topic": "confirmations", "time": "1", "message": {}})");
     CHECK(error.code == decode_errc::unexpected_shape);
     CHECK_THAT(error.detail, Contains("confirmations"));
@@ -655,7 +667,7 @@ TEST_CASE("envelope: unknown topics and shapes", "[nano][ws]") {
     expect_bad_field(R"({"topic": "vote", "time": "1"})", "message: missing");
 }
 
-TEST_CASE("hostile input never crashes", "[nano][ws]") {
+TEST_CASE("nano ws: hostile input never crashes", "[nano][ws]") {
     SECTION("empty and blank input") {
         CHECK(error_of("").code == decode_errc::malformed_json);
         CHECK(error_of("   \n").code == decode_errc::malformed_json);
@@ -692,10 +704,13 @@ TEST_CASE("hostile input never crashes", "[nano][ws]") {
         for (int i = 0; i < 10000; ++i) {
             deep_objects += R"({"a":)";
         }
-        deep_objects += "1" + std::string(10000, '}');
+        deep_objects += concat({"1", std::string(10000, '}')});
         CHECK(error_of(deep_objects).code == decode_errc::too_large);
-        const std::string in_message = R"({"topic": "confirmation", "time": "1", "message": )"
-                                       + std::string(10000, '[') + std::string(10000, ']') + "}";
+        const std::string in_message = concat(
+            {R"({"topic": "confirmation", "time": "1", "message": )",
+             std::string(10000, '['),
+             std::string(10000, ']'),
+             "}"});
         CHECK(error_of(in_message).code == decode_errc::too_large);
         // Unbalanced deep nesting (truncated) is also rejected without recursion.
         CHECK_FALSE(nano::decode_ws_message(std::string(100000, '[')).ok());
@@ -704,7 +719,7 @@ TEST_CASE("hostile input never crashes", "[nano][ws]") {
         const auto b = decode_as<nano::bootstrap>(with(
             fixture("ws_bootstrap_started.json"),
             R"("legacy")",
-            "\"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\""));
+            concat({"\"", std::string(1000, '['), "\\\"", std::string(1000, '{'), "\""})));
         CHECK(b.mode.size() == 2001);
     }
     SECTION("invalid UTF-8 and trailing garbage") {

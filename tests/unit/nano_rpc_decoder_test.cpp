@@ -59,7 +59,8 @@ const std::string zeros(64, '0');
 // ---- block_info
 // ------------------------------------------------------------------------------------
 
-TEST_CASE("block_info: docs sample, hash verified against the requested hash", "[nano][rpc]") {
+TEST_CASE(
+    "nano rpc: block_info: docs sample, hash verified against the requested hash", "[nano][rpc]") {
     const auto r = nano::decode_block_info(fixture("rpc_block_info.json"), info_hash);
     const auto& info = result_of(r);
     CHECK(info.hash == info_hash);
@@ -87,7 +88,7 @@ TEST_CASE("block_info: docs sample, hash verified against the requested hash", "
     CHECK(nano::decode_block_info(fixture("rpc_block_info.json"), lower).ok());
 }
 
-TEST_CASE("block_info: contents as a JSON string (json_block=false)", "[nano][rpc]") {
+TEST_CASE("nano rpc: block_info: contents as a JSON string (json_block=false)", "[nano][rpc]") {
     const auto r
         = nano::decode_block_info(fixture("rpc_block_info_string_contents.json"), info_hash);
     const auto& info = result_of(r);
@@ -112,7 +113,7 @@ TEST_CASE("block_info: contents as a JSON string (json_block=false)", "[nano][rp
         "contents.balance");
 }
 
-TEST_CASE("block_info: verification failures", "[nano][rpc]") {
+TEST_CASE("nano rpc: block_info: verification failures", "[nano][rpc]") {
     const std::string text = fixture("rpc_block_info.json");
     SECTION("returned under another hash") {
         expect_bad_field(
@@ -178,7 +179,7 @@ TEST_CASE("block_info: verification failures", "[nano][rpc]") {
     }
 }
 
-TEST_CASE("block_info: node error is a value, not a decode error", "[nano][rpc]") {
+TEST_CASE("nano rpc: block_info: node error is a value, not a decode error", "[nano][rpc]") {
     const auto r = nano::decode_block_info(fixture("rpc_error_block_not_found.json"), info_hash);
     REQUIRE(r.ok());
     REQUIRE(r.value().is_error());
@@ -190,7 +191,8 @@ TEST_CASE("block_info: node error is a value, not a decode error", "[nano][rpc]"
 // ---- blocks_info
 // -----------------------------------------------------------------------------------
 
-TEST_CASE("blocks_info: state block with every option, and blocks_not_found", "[nano][rpc]") {
+TEST_CASE(
+    "nano rpc: blocks_info: state block with every option, and blocks_not_found", "[nano][rpc]") {
     const auto r = nano::decode_blocks_info(fixture("rpc_blocks_info.json"));
     const auto& info = result_of(r);
     REQUIRE(info.blocks.size() == 1);
@@ -207,7 +209,8 @@ TEST_CASE("blocks_info: state block with every option, and blocks_not_found", "[
         == "0000000000000000000000000000000000000000000000000000000000000001");
 }
 
-TEST_CASE("blocks_info: legacy send (hex balance in contents) and legacy open", "[nano][rpc]") {
+TEST_CASE(
+    "nano rpc: blocks_info: legacy send (hex balance in contents) and legacy open", "[nano][rpc]") {
     const auto r = nano::decode_blocks_info(fixture("rpc_blocks_info_legacy.json"));
     const auto& info = result_of(r);
     REQUIRE(info.blocks.size() == 2);
@@ -228,7 +231,7 @@ TEST_CASE("blocks_info: legacy send (hex balance in contents) and legacy open", 
     CHECK(info.blocks_not_found.empty());
 }
 
-TEST_CASE("blocks_info: nothing found, \"\" for blocks", "[nano][rpc]") {
+TEST_CASE("nano rpc: blocks_info: nothing found, \"\" for blocks", "[nano][rpc]") {
     const auto r = nano::decode_blocks_info(fixture("rpc_blocks_info_none_found.json"));
     const auto& info = result_of(r);
     CHECK(info.blocks.empty());
@@ -236,7 +239,7 @@ TEST_CASE("blocks_info: nothing found, \"\" for blocks", "[nano][rpc]") {
     CHECK(info.blocks_not_found[1] == info_hash); // normalised to uppercase
 }
 
-TEST_CASE("blocks_info: a block under the wrong key is rejected", "[nano][rpc]") {
+TEST_CASE("nano rpc: blocks_info: a block under the wrong key is rejected", "[nano][rpc]") {
     const std::string text = fixture("rpc_blocks_info.json");
     expect_bad_field(
         nano::decode_blocks_info(with(
@@ -267,7 +270,7 @@ TEST_CASE("blocks_info: a block under the wrong key is rejected", "[nano][rpc]")
 // ---- chain, successors
 // ---------------------------------------------------------------------------------
 
-TEST_CASE("chain and successors", "[nano][rpc]") {
+TEST_CASE("nano rpc: chain and successors", "[nano][rpc]") {
     const auto chain = nano::decode_chain(fixture("rpc_chain.json"));
     const auto& hashes = result_of(chain).blocks;
     REQUIRE(hashes.size() == 3);
@@ -291,7 +294,7 @@ TEST_CASE("chain and successors", "[nano][rpc]") {
 // ---- account_info
 // ----------------------------------------------------------------------------------------
 
-TEST_CASE("account_info: confirmation_height spelling", "[nano][rpc]") {
+TEST_CASE("nano rpc: account_info: confirmation_height spelling", "[nano][rpc]") {
     const auto r = nano::decode_account_info(fixture("rpc_account_info.json"));
     const auto& a = result_of(r);
     CHECK(a.frontier == "FF84533A571D953A596EA401FD41743AC85D04F406E76FDE4408EAED50B473C5");
@@ -309,7 +312,7 @@ TEST_CASE("account_info: confirmation_height spelling", "[nano][rpc]") {
     CHECK_FALSE(a.confirmed_balance);
 }
 
-TEST_CASE("account_info: include_confirmed spelling", "[nano][rpc]") {
+TEST_CASE("nano rpc: account_info: include_confirmed spelling", "[nano][rpc]") {
     const auto r = nano::decode_account_info(fixture("rpc_account_info_confirmed.json"));
     const auto& a = result_of(r);
     CHECK(a.confirmed_height == 22966);
@@ -322,7 +325,7 @@ TEST_CASE("account_info: include_confirmed spelling", "[nano][rpc]") {
     CHECK(a.confirmed_receivable == schema::u128{0});
 }
 
-TEST_CASE("account_info: errors", "[nano][rpc]") {
+TEST_CASE("nano rpc: account_info: errors", "[nano][rpc]") {
     const auto unopened = nano::decode_account_info(R"({"error": "Account not found"})");
     REQUIRE(unopened.ok());
     CHECK(unopened.value().error().message == nano::rpc_message::account_not_found);
@@ -345,7 +348,7 @@ TEST_CASE("account_info: errors", "[nano][rpc]") {
 // ---- account_history
 // -------------------------------------------------------------------------------------
 
-TEST_CASE("account_history raw: state chain, hashes recomputed", "[nano][rpc]") {
+TEST_CASE("nano rpc: account_history raw: state chain, hashes recomputed", "[nano][rpc]") {
     const auto r = nano::decode_account_history(fixture("rpc_account_history_raw.json"));
     const auto& h = result_of(r);
     CHECK(h.account == "nano_3igf8hd4sjshoibbbkeitmgkp1o6ug4xads43j6e4gqkj5xk5o83j8ja9php");
@@ -372,7 +375,8 @@ TEST_CASE("account_history raw: state chain, hashes recomputed", "[nano][rpc]") 
     CHECK_FALSE(open.linked_account);
 }
 
-TEST_CASE("account_history raw: legacy send with decimal balance, paging", "[nano][rpc]") {
+TEST_CASE(
+    "nano rpc: account_history raw: legacy send with decimal balance, paging", "[nano][rpc]") {
     const auto r = nano::decode_account_history(fixture("rpc_account_history_legacy.json"));
     const auto& h = result_of(r);
     REQUIRE(h.history.size() == 1);
@@ -385,7 +389,7 @@ TEST_CASE("account_history raw: legacy send with decimal balance, paging", "[nan
     CHECK_FALSE(h.next);
 }
 
-TEST_CASE("account_history raw: legacy open, receive and change entries", "[nano][rpc]") {
+TEST_CASE("nano rpc: account_history raw: legacy open, receive and change entries", "[nano][rpc]") {
     const std::string sig(128, 'A');
     const std::string common
         = R"(, "local_timestamp": "0", "height": "1", "work": "0000000000000001", "signature": ")"
@@ -425,7 +429,7 @@ TEST_CASE("account_history raw: legacy open, receive and change entries", "[nano
         "history[0].hash: does not match");
 }
 
-TEST_CASE("account_history: empty, errors and tampering", "[nano][rpc]") {
+TEST_CASE("nano rpc: account_history: empty, errors and tampering", "[nano][rpc]") {
     const auto empty = nano::decode_account_history(fixture("rpc_account_history_empty.json"));
     CHECK(result_of(empty).history.empty());
     const auto not_found = nano::decode_account_history(R"({"error": "Account not found"})");
@@ -456,7 +460,7 @@ TEST_CASE("account_history: empty, errors and tampering", "[nano][rpc]") {
 // ---- block_count, version, confirmation_history
 // ---------------------------------------------------
 
-TEST_CASE("block_count", "[nano][rpc]") {
+TEST_CASE("nano rpc: block_count", "[nano][rpc]") {
     const auto r = nano::decode_block_count(fixture("rpc_block_count.json"));
     const auto& c = result_of(r);
     CHECK(c.count == 214104509);
@@ -476,7 +480,7 @@ TEST_CASE("block_count", "[nano][rpc]") {
         nano::decode_block_count(R"({"count": -5, "unchecked": "0", "cemented": "0"})"), "count");
 }
 
-TEST_CASE("version", "[nano][rpc]") {
+TEST_CASE("nano rpc: version", "[nano][rpc]") {
     const auto r = nano::decode_version(fixture("rpc_version.json"));
     const auto& v = result_of(r);
     CHECK(v.node_vendor == "Nano V27.1");
@@ -490,7 +494,7 @@ TEST_CASE("version", "[nano][rpc]") {
         "network_identifier");
 }
 
-TEST_CASE("confirmation_history", "[nano][rpc]") {
+TEST_CASE("nano rpc: confirmation_history", "[nano][rpc]") {
     const auto r = nano::decode_confirmation_history(fixture("rpc_confirmation_history.json"));
     const auto& h = result_of(r);
     CHECK(h.count == 2);
@@ -525,7 +529,7 @@ TEST_CASE("confirmation_history", "[nano][rpc]") {
 // ---- hostile input
 // -----------------------------------------------------------------------------------------
 
-TEST_CASE("rpc decoders: hostile input never crashes", "[nano][rpc]") {
+TEST_CASE("nano rpc: rpc decoders: hostile input never crashes", "[nano][rpc]") {
     SECTION("empty, truncated, not an object") {
         CHECK(nano::decode_blocks_info("").error().code == decode_errc::malformed_json);
         CHECK(nano::decode_account_info("[]").error().code == decode_errc::unexpected_shape);
