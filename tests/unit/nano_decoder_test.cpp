@@ -629,6 +629,22 @@ TEST_CASE("nano ws: active_difficulty (V20-V21)", "[nano][ws]") {
     CHECK(a.network_current == "ffffffc81644d01f");
     CHECK(a.multiplier == "1.144635159892734");
     CHECK_FALSE(a.network_receive_current);
+    const std::string text = fixture("ws_active_difficulty.json");
+    const auto receive = decode_as<nano::active_difficulty>(with(
+        text,
+        R"("multiplier")",
+        R"("network_receive_current": "FFFFFFC000000000", "network_receive_minimum": "1", "multiplier")"));
+    CHECK(receive.network_receive_current == "ffffffc000000000");
+    CHECK(receive.network_receive_minimum == "0000000000000001");
+    expect_bad_field(
+        with(text, R"("ffffffc81644d01f")", R"("ffffffc81644d01f0")"), "message.network_current");
+    expect_bad_field(
+        with(text, R"("1.144635159892734")", R"(1.144635159892734)"), "message.multiplier");
+    expect_bad_field(
+        with(text, R"("1.144635159892734")", R"("1.1.4")"), "message.multiplier: not a decimal");
+    expect_bad_field(
+        with(text, R"("network_minimum": "ffffffc000000000",)", ""),
+        "message.network_minimum: missing");
 }
 
 TEST_CASE("nano ws: ack: subscribe with id, pong without", "[nano][ws]") {
