@@ -55,7 +55,6 @@ schema::bytes32 decode_key(std::string_view text) {
 
 constexpr std::uint64_t window_slots = 4; // a leader's consecutive slots
 constexpr std::size_t min_pool = 12;
-constexpr std::size_t cache_blocks = 16;
 constexpr std::uint64_t signature_index_bits = 18;
 constexpr std::uint64_t signature_which_bits = 2;
 constexpr std::uint64_t lamports_per_signature = 5000;
@@ -426,7 +425,7 @@ std::shared_ptr<const solana_block> solana_chain::block(std::uint64_t slot) {
     }
     auto made = std::make_shared<const solana_block>(generate_block(*info));
     cache_.push_back(made);
-    if (cache_.size() > cache_blocks) {
+    while (cache_.size() > cache_limit_) {
         cache_.pop_front();
     }
     return made;
@@ -686,7 +685,10 @@ void solana_chain::generate_user(
     }
 
     // Balances: every key, in key order. The fee is always charged.
-    const std::uint64_t transfer = 1000 + r.below(10'000'000ULL);
+    std::uint64_t transfer = 1000 + r.below(10'000'000ULL);
+    if (st.lamports[payer] < transfer + tx.fee + 1'000'000'000ULL) {
+        transfer = 0; // keep busy payers solvent in firehose-sized blocks
+    }
     const bool success = tx.err_json.empty();
     const auto balance_of = [&](const schema::bytes32& k) -> std::uint64_t {
         for (std::size_t i = 0; i < pool_.size(); ++i) {
@@ -741,6 +743,39 @@ void solana_chain::generate_user(
     for (std::size_t i = 0; i < tx.key_count(); ++i) {
         tx.post_balances.push_back(balance_of(tx.key(i)));
     }
+}
+
+std::optional<solana_transaction> solana_chain::transaction(
+    std::uint64_t slot, std::uint32_t index) const {
+    const solana_slot* info = find(slot);
+    if (info == nullptr || info->kind != solana_slot_kind::block
+        || index >= info->transaction_count) {
+        return std::nullopt;
+    }
+    prng r{key_of(params_.seed, stream::block, slot)};
+    for (std::uint32_t i = 0; i < index; ++i) {
+        (void)r.unit();
+        (void)r.next();
+    }
+    block_state st;
+    st.lamports.resize(pool_.size());
+    st.token_amounts.resize(pool_.size());
+    st.modified.assign(pool_.size(), false);
+    for (std::size_t i = 0; i < pool_.size(); ++i) {
+        st.lamports[i] = start_lamports(i, slot);
+        st.token_amounts[i] = start_token_amount(i, slot);
+    }
+    solana_transaction tx;
+    tx.signatures.push_back(make_signature(slot, index, 0));
+    const bool vote = r.unit() < params_.vote_fraction;
+    const std::uint64_t tx_seed = r.next();
+    if (vote) {
+        generate_vote(tx, *info, tx_seed);
+    } else {
+        generate_user(tx, *info, tx_seed, st);
+    }
+    tx.signature_b58 = schema::base58_encode(tx.signatures[0]);
+    return tx;
 }
 
 solana_block solana_chain::generate_block(const solana_slot& info) const {

@@ -17,6 +17,7 @@
 
 #include "schema/codec.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -220,6 +221,8 @@ public:
     [[nodiscard]] std::vector<std::uint64_t> blocks_in(
         std::uint64_t from, std::uint64_t to, std::size_t limit = SIZE_MAX) const;
 
+    /// How many generated blocks block() keeps (default 16).
+    void set_cache_size(std::size_t blocks) noexcept { cache_limit_ = std::max<std::size_t>(blocks, 1); }
     /// Full content of a produced block slot; nullptr for other slots. Cached.
     [[nodiscard]] std::shared_ptr<const solana_block> block(std::uint64_t slot);
 
@@ -235,6 +238,11 @@ public:
         return vote_accounts_;
     }
 
+    /// Only transaction `index` of block slot `slot` (cheap: no other transaction is built).
+    /// Its signatures, instructions, logs and err are exact; its balances are not (they depend on
+    /// the transactions before it). nullopt when the slot is not a produced block.
+    [[nodiscard]] std::optional<solana_transaction> transaction(
+        std::uint64_t slot, std::uint32_t index) const;
     /// Generates a block for `info` without touching the chain (pure; used by block()).
     [[nodiscard]] solana_block generate_block(const solana_slot& info) const;
     /// The error string of a dead slot ("error: ...").
@@ -269,6 +277,7 @@ private:
 
     // A few recent blocks, most recent last (blockSubscribe, getBlock and logs hit the same ones).
     std::deque<std::shared_ptr<const solana_block>> cache_;
+    std::size_t cache_limit_ = 16;
 };
 
 /// "block", "skipped" or "dead".
