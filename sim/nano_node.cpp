@@ -22,7 +22,7 @@ constexpr std::uint32_t peer_count = 16;
 constexpr std::uint32_t final_quorum_voters = 6;
 constexpr std::chrono::milliseconds vote_period{100};
 constexpr std::chrono::milliseconds telemetry_period{2000};
-constexpr std::chrono::milliseconds work_period{5000};
+constexpr std::chrono::milliseconds work_period{3000};
 constexpr std::chrono::milliseconds housekeeping_period{100};
 constexpr std::uint64_t reorder_max_age_ms = 250;
 constexpr std::chrono::milliseconds held_timeout_delay{3000};
@@ -291,7 +291,7 @@ void nano_node::begin() {
     }
     server_.schedule(vote_period, [this] { vote_tick(); });
     server_.schedule(std::chrono::milliseconds(250), [this] { telemetry_tick(); });
-    server_.schedule(std::chrono::milliseconds(1500), [this] { work_tick(); });
+    server_.schedule(std::chrono::milliseconds(500), [this] { work_tick(); });
     server_.schedule(housekeeping_period, [this] { housekeeping_tick(); });
     if (opts_.outage) {
         const auto start = std::chrono::microseconds(static_cast<std::int64_t>(opts_.outage->start_s * 1e6));
@@ -618,7 +618,7 @@ void nano_node::work_tick() {
     server_.schedule(work_period, [this] { work_tick(); });
     nano::work_view w;
     const std::uint64_t round = work_round_++;
-    w.success = round % 3 != 2;
+    w.success = round % 3 != 1;
     w.reason = w.success ? "" : (round % 2 == 0 ? "cancelled" : "failure");
     w.duration_ms = 100 + flow_rng_() % 900;
     for (auto& byte : w.root) {

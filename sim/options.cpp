@@ -53,7 +53,8 @@ parse_outcome parse_options(int argc, const char* const* argv) {
         "ledgertap-sim: a protocol-faithful Nano and Solana node simulator with fault injection",
         "ledgertap-sim"};
     app.set_version_flag("--version", std::string("ledgertap-sim ") + ledgertap::version);
-    app.option_defaults()->always_capture_default();
+    // A later occurrence of a flag overrides an earlier one.
+    app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
     app.add_option("--host", opts.host, "Listen address (IPv4 or IPv6 literal)");
     app.add_option("--nano-ws-port", opts.nano_ws_port, "Nano WebSocket port (0 = pick a free one)");
