@@ -1,10 +1,10 @@
-// ledgertap-sim: serves a simulated Nano node (and, with H5's solana_node, a Solana node) on
-// loopback ports until --duration elapses or SIGTERM/SIGINT arrives; then writes the truth file
+// ledgertap-sim: serves a simulated Nano node and a simulated Solana node on loopback ports until --duration elapses or SIGTERM/SIGINT arrives; then writes the truth file
 // and exits 0. Bad flags exit 2; a port that cannot be bound exits 1.
 
 #include "sim/nano_node.hpp"
 #include "sim/options.hpp"
 #include "sim/server.hpp"
+#include "sim/solana_node.hpp"
 #include "sim/truth.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -71,9 +71,9 @@ int run(const ledgertap::sim::options& opts) {
     if (opts.nano_enabled()) {
         nano = std::make_unique<ledgertap::sim::nano_node>(opts, srv, *truth);
     }
+    std::unique_ptr<ledgertap::sim::solana_node> solana;
     if (opts.solana_enabled()) {
-        // The Solana node (sim/solana_node.hpp, helper H5) is wired in here once it lands.
-        spdlog::warn("sim: the Solana node is not built into this binary yet; serving Nano only");
+        solana = std::make_unique<ledgertap::sim::solana_node>(opts, srv, *truth);
     }
     try {
         srv.start();
@@ -83,6 +83,9 @@ int run(const ledgertap::sim::options& opts) {
     }
     if (nano) {
         nano->start();
+    }
+    if (solana) {
+        solana->start();
     }
     if (!opts.ports_file.empty() && !write_ports_file(opts.ports_file, srv)) {
         std::fprintf(stderr, "ledgertap-sim: --ports-file: cannot write %s\n", opts.ports_file.c_str());
@@ -113,6 +116,9 @@ int run(const ledgertap::sim::options& opts) {
     srv.stop();
     if (nano) {
         nano->stop();
+    }
+    if (solana) {
+        solana->stop();
     }
     truth->close();
     return 0;
