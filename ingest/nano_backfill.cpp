@@ -122,6 +122,7 @@ void nano_backfill::queue_blocks(const std::vector<nano::block_info>& blocks, st
         f.account = b.block_account;
         f.height = b.height;
         f.amount = b.amount;
+        f.account_balance = b.balance;
         f.local_timestamp_s = b.local_timestamp;
         f.linked_account = b.linked_account;
         f.origin = nano_origin::rpc_backfill;

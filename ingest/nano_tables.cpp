@@ -12,10 +12,14 @@ namespace {
 
 // Rank of a confirmation type: a merge only ever moves a block's election data to a higher rank,
 // so a later active_confirmation_height re-notification cannot erase an active_quorum election.
+// Which confirmation of a block a merge keeps: active_quorum carries the block's own election;
+// then inactive; then active_confirmation_height, because every re-notification of an already
+// cemented block (block_confirm, reconnect overlap) is sent as active_confirmation_height, so when
+// both are seen the inactive one is the original. Equal ranks keep the earliest.
 std::string rank_of(const std::string& col) {
     return fmt::format(
-        "(CASE {} WHEN 'active_quorum' THEN 3 WHEN 'active_confirmation_height' THEN 2 "
-        "WHEN 'inactive' THEN 1 ELSE 0 END)",
+        "(CASE {} WHEN 'active_quorum' THEN 3 WHEN 'inactive' THEN 2 "
+        "WHEN 'active_confirmation_height' THEN 1 ELSE 0 END)",
         col);
 }
 
@@ -203,8 +207,13 @@ mapped_rows map_nano_block(const nano_tables& t, const nano_block_facts& f, std:
         r.text(nano::to_string(b.subtype));
     }
     opt(r, b.representative);
-    opt(r, b.balance);
-    r.text(b.link);
+    // Legacy open/receive/change blocks carry no balance; the RPC knows the account's balance.
+    opt(r, b.balance ? b.balance : f.account_balance);
+    if (b.type == nano::block_type::change) {
+        r.null(); // a legacy change block has no link
+    } else {
+        r.text(b.link);
+    }
     opt(r, b.link_as_account);
     opt(r, f.amount);
     r.text(b.signature).text(b.work);

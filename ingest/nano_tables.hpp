@@ -49,6 +49,7 @@ struct nano_block_facts {
     std::string account;
     std::optional<std::uint64_t> height;
     std::optional<schema::u128> amount;
+    std::optional<schema::u128> account_balance; ///< Balance after the block (RPC), for legacy blocks.
     std::optional<std::uint64_t> confirmed_ms;
     std::optional<std::uint64_t> local_timestamp_s;
     std::optional<std::string> confirmation_type;

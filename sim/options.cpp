@@ -75,6 +75,10 @@ parse_outcome parse_options(int argc, const char* const* argv) {
         ->check(CLI::Range(1e-3, 1e7));
     app.add_option("--duration", opts.duration_s, "Seconds to run (0 = until SIGTERM/SIGINT)")
         ->check(CLI::Range(0.0, 1e9));
+    app.add_option("--produce-for", opts.produce_for_s,
+           "Seconds of block production (0 = the whole run); then the chains stand still while "
+           "the nodes keep serving")
+        ->check(CLI::Range(0.0, 1e9));
     app.add_option("--truth", opts.truth_file, "Write the ground truth (JSON Lines) to FILE");
     app.add_option("--log-level", opts.log_level, "Log level")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));

@@ -34,6 +34,10 @@ struct options {
     std::uint64_t seed = 1;       ///< --seed: same seed -> identical chains
     double rate = 10.0;           ///< --rate: Nano confirmations per second (> 0)
     double duration_s = 0.0;      ///< --duration: seconds; 0 = until SIGTERM/SIGINT
+    /// --produce-for: seconds during which new blocks are produced; 0 = the whole run. After it
+    /// the chains stand still (pending elections still confirm) while WebSocket and RPC keep
+    /// serving, so a client can catch up before --duration ends.
+    double produce_for_s = 0.0;
     std::string truth_file;       ///< --truth: JSON Lines ground truth; empty = none
     std::string log_level = "info"; ///< --log-level: trace|debug|info|warn|error|off
 

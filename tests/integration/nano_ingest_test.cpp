@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <pqxx/pqxx>
 
 #include <filesystem>
@@ -138,7 +139,7 @@ std::vector<std::string> block_mismatches(const std::string& db, const sim_truth
 TEST_CASE("nano ingest: every confirmed block stored once with exact fields, every topic stored") {
     scratch_database db{"nano_all"};
     db.migrate();
-    nano_pipeline p{db.conninfo(), {"--rate", "150", "--duration", "6", "--nano-accounts", "24", "--history", "40"}};
+    nano_pipeline p{db.conninfo(), {"--rate", "150", "--produce-for", "6", "--duration", "12", "--nano-accounts", "24", "--history", "40"}};
     const auto truth = p.finish_sim();
     REQUIRE(truth.nano_blocks.size() > 500);
     // History that predates the client and what was confirmed after it came in via the
@@ -149,7 +150,7 @@ TEST_CASE("nano ingest: every confirmed block stored once with exact fields, eve
     INFO(p.ingest_log().substr(0, 4000));
     REQUIRE(settled);
     const auto bad = block_mismatches(db.conninfo(), truth);
-    INFO(fmt::format("{} mismatches; first: {}", bad.size(), bad.empty() ? "" : bad.front()));
+    INFO(fmt::format("{} mismatches: {}", bad.size(), fmt::join(bad.begin(), bad.begin() + std::min<std::size_t>(bad.size(), 5), "; ")));
     CHECK(bad.empty());
     // Live confirmations kept their confirmation data.
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.blocks WHERE origin = 'websocket'") > 400);
@@ -181,7 +182,7 @@ TEST_CASE("nano ingest: every confirmed block stored once with exact fields, eve
 TEST_CASE("nano ingest: duplicates and reordering create no duplicate and no worse rows") {
     scratch_database db{"nano_dup"};
     db.migrate();
-    nano_pipeline p{db.conninfo(), {"--rate", "150", "--duration", "5", "--duplicate", "0.3", "--reorder", "6",
+    nano_pipeline p{db.conninfo(), {"--rate", "150", "--produce-for", "5", "--duration", "10", "--duplicate", "0.3", "--reorder", "6",
                                        "--seed", "7"}};
     const auto truth = p.finish_sim();
     REQUIRE(truth.nano_connections.size() >= 1);
@@ -189,7 +190,7 @@ TEST_CASE("nano ingest: duplicates and reordering create no duplicate and no wor
     wait_until([&] { return count(db.conninfo(), "SELECT count(*) FROM nano.blocks") >= truth.nano_blocks.size(); }, 40s);
     CHECK(p.stop_ingest() == 0);
     const auto bad = block_mismatches(db.conninfo(), truth);
-    INFO(fmt::format("{} mismatches; first: {}", bad.size(), bad.empty() ? "" : bad.front()));
+    INFO(fmt::format("{} mismatches: {}", bad.size(), fmt::join(bad.begin(), bad.begin() + std::min<std::size_t>(bad.size(), 5), "; ")));
     CHECK(bad.empty());
     // Duplicates arrive as active_confirmation_height re-notifications: none may erase the
     // election data of an active_quorum confirmation.
@@ -210,13 +211,13 @@ TEST_CASE("nano ingest: duplicates and reordering create no duplicate and no wor
 TEST_CASE("nano ingest: malformed, binary and oversized frames are dead-lettered, everything else stored") {
     scratch_database db{"nano_bad"};
     db.migrate();
-    nano_pipeline p{db.conninfo(), {"--rate", "120", "--duration", "5", "--malformed-every", "60",
+    nano_pipeline p{db.conninfo(), {"--rate", "120", "--produce-for", "5", "--duration", "10", "--malformed-every", "60",
                                        "--oversized-bytes", "17000000", "--seed", "11"}};
     const auto truth = p.finish_sim();
     wait_until([&] { return count(db.conninfo(), "SELECT count(*) FROM nano.blocks") >= truth.nano_blocks.size(); }, 40s);
     CHECK(p.stop_ingest() == 0);
     const auto bad = block_mismatches(db.conninfo(), truth);
-    INFO(fmt::format("{} mismatches; first: {}", bad.size(), bad.empty() ? "" : bad.front()));
+    INFO(fmt::format("{} mismatches: {}", bad.size(), fmt::join(bad.begin(), bad.begin() + std::min<std::size_t>(bad.size(), 5), "; ")));
     CHECK(bad.empty());
     CHECK(count(db.conninfo(), "SELECT count(*) FROM ledgertap.rejected_messages WHERE reason = 'malformed_json'") > 0);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM ledgertap.rejected_messages WHERE reason = 'binary_frame'") > 0);
@@ -229,13 +230,13 @@ TEST_CASE("nano ingest: malformed, binary and oversized frames are dead-lettered
 TEST_CASE("nano ingest: a dropped connection is re-established and resubscribed; backfill fills the holes") {
     scratch_database db{"nano_reconnect"};
     db.migrate();
-    nano_pipeline p{db.conninfo(), {"--rate", "150", "--duration", "7", "--disconnect-every", "700", "--seed", "5"}};
+    nano_pipeline p{db.conninfo(), {"--rate", "150", "--produce-for", "7", "--duration", "13", "--disconnect-every", "700", "--seed", "5"}};
     const auto truth = p.finish_sim();
     REQUIRE(truth.nano_connections.size() >= 3);
     wait_until([&] { return count(db.conninfo(), "SELECT count(*) FROM nano.blocks") >= truth.nano_blocks.size(); }, 40s);
     CHECK(p.stop_ingest() == 0);
     const auto bad = block_mismatches(db.conninfo(), truth);
-    INFO(fmt::format("{} mismatches; first: {}", bad.size(), bad.empty() ? "" : bad.front()));
+    INFO(fmt::format("{} mismatches: {}", bad.size(), fmt::join(bad.begin(), bad.begin() + std::min<std::size_t>(bad.size(), 5), "; ")));
     CHECK(bad.empty());
     const auto conns = count(db.conninfo(), "SELECT count(*) FROM ledgertap.connections");
     CHECK(conns >= 3);
@@ -256,7 +257,7 @@ TEST_CASE("nano ingest: PostgreSQL stopped for ten seconds mid-stream loses noth
     const std::string db = with_dbname(cluster.conninfo(), "lt_outage");
     REQUIRE(std::system(("'" + ingest_executable() + "' migrate --db '" + db + "' >/dev/null").c_str()) == 0); // NOLINT
     // No backfill: what is stored must come from what the WebSocket delivered.
-    nano_pipeline p{db, {"--rate", "100", "--duration", "22", "--seed", "3"}, ingest_options{false, 50, 5000}};
+    nano_pipeline p{db, {"--rate", "100", "--produce-for", "21", "--duration", "24", "--seed", "3"}, ingest_options{false, 50, 5000}};
     REQUIRE(wait_until([&] { return count(db, "SELECT count(*) FROM nano.blocks") > 50; }, 20s));
     cluster.stop();
     std::this_thread::sleep_for(10s);
@@ -278,7 +279,7 @@ TEST_CASE("nano ingest: SIGTERM flushes everything received and exits 0") {
     scratch_database db{"nano_sigterm"};
     db.migrate();
     // Batches would only be sealed after a minute: only the drain can have written them.
-    nano_pipeline p{db.conninfo(), {"--rate", "100", "--duration", "3", "--seed", "9"},
+    nano_pipeline p{db.conninfo(), {"--rate", "100", "--produce-for", "3", "--duration", "4", "--seed", "9"},
         ingest_options{false, 60000, 1000000}};
     const auto truth = p.finish_sim();
     std::this_thread::sleep_for(500ms);
