@@ -242,7 +242,8 @@ std::string sha256_hex(std::string_view bytes) {
 std::vector<migration_file> load_migrations(const std::filesystem::path& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-        throw migrate_error(fmt::format("migrations directory {} does not exist", dir.string()));
+        throw migrate_error(fmt::format(
+            "migrations directory {} does not exist (or is not a directory)", dir.string()));
     }
     std::vector<migration_file> files;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
