@@ -480,15 +480,29 @@ std::string account_history(const ledger& chain, const request& req) {
         }
         account = chain.at(*index).account;
     } else {
-        account = account_param(chain, req, false);
-        const account_state& acct = chain.accounts()[account];
-        if (!acct.opened()) {
+        const auto key = schema::nano::decode_account(req.required("account"));
+        if (!key) {
+            throw rpc_error("Bad account number");
+        }
+        const auto known = chain.find_account(*key);
+        if (!known || !chain.accounts()[*known].opened()) {
             if (reverse) {
                 throw rpc_error("Account not found");
             }
-        } else {
-            index = reverse ? acct.chain.front() : acct.chain.back();
+            // An unopened account has an empty history, not an error.
+            (void)count_param(req);
+            std::string out;
+            pretty_writer w(out);
+            w.begin_object();
+            w.plain("account", schema::nano::encode_account(*key));
+            w.empty("history");
+            w.end();
+            w.finish();
+            return out;
         }
+        account = *known;
+        const account_state& acct = chain.accounts()[account];
+        index = reverse ? acct.chain.front() : acct.chain.back();
     }
     std::uint64_t count = count_param(req);
     std::uint64_t offset = offset_param(req);
