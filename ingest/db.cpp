@@ -289,8 +289,8 @@ void mask_password_assignments(std::string& text) {
             end = text.find(quote, end + 1);
             end = end == std::string::npos ? text.size() : end + 1;
         } else {
-            while (end < text.size() && !is_space(text[end]) && text[end] != '&'
-                   && text[end] != '"' && text[end] != '\'') {
+            while (end < text.size() && !is_space(text[end]) && text[end] != '&' && text[end] != '"'
+                   && text[end] != '\'') {
                 ++end;
             }
         }

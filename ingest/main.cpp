@@ -11,12 +11,12 @@
 #include "ingest/migrate.hpp"
 #include "schema/version.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -57,7 +57,8 @@ struct cli_options {
 }
 
 [[nodiscard]] int run_migrate_mode(const cli_options& options) {
-    const ledgertap::ingest::conninfo_choice db = ledgertap::ingest::resolve_conninfo(given(options.db));
+    const ledgertap::ingest::conninfo_choice db
+        = ledgertap::ingest::resolve_conninfo(given(options.db));
     try {
         std::optional<std::filesystem::path> flag_dir;
         if (!options.migrations_dir.empty()) {
@@ -66,23 +67,27 @@ struct cli_options {
         const std::filesystem::path dir = ledgertap::ingest::resolve_migrations_dir(flag_dir);
         // Before any thread exists, so setenv cannot race.
         setenv("PGCONNECT_TIMEOUT", default_connect_timeout_s, 0); // NOLINT(concurrency-mt-unsafe)
-        const ledgertap::ingest::migrate_report report =
-            ledgertap::ingest::apply_migrations(db.conninfo, dir);
+        const ledgertap::ingest::migrate_report report
+            = ledgertap::ingest::apply_migrations(db.conninfo, dir);
         for (const auto& m : report.applied) {
             fmt::print("applied {}\n", m.file_name);
         }
         if (report.up_to_date()) {
-            fmt::print("database is up to date ({} migrations applied earlier)\n",
-                       report.already_applied);
+            fmt::print(
+                "database is up to date ({} migrations applied earlier)\n", report.already_applied);
         } else {
-            fmt::print("database is up to date ({} applied now, {} earlier)\n",
-                       report.applied.size(), report.already_applied);
+            fmt::print(
+                "database is up to date ({} applied now, {} earlier)\n",
+                report.applied.size(),
+                report.already_applied);
         }
         return exit_ok;
     } catch (const std::exception& e) {
         // migrate_error messages are already redacted; anything else goes through safe_message.
-        fmt::print(stderr, "ledgertap-ingest migrate: error: {}\n",
-                   ledgertap::ingest::safe_message(e.what(), db.conninfo));
+        fmt::print(
+            stderr,
+            "ledgertap-ingest migrate: error: {}\n",
+            ledgertap::ingest::safe_message(e.what(), db.conninfo));
         return exit_failure;
     }
 }
@@ -105,10 +110,12 @@ struct cli_options {
     set(cfg.solana.rpc_url, options.solana_rpc);
     set(cfg.metrics_addr, options.metrics_addr);
     if (!options.log_format.empty()) {
-        ledgertap::ingest::apply_toml(cfg, fmt::format("[log]\nformat = \"{}\"\n", options.log_format), "--log-format");
+        ledgertap::ingest::apply_toml(
+            cfg, fmt::format("[log]\nformat = \"{}\"\n", options.log_format), "--log-format");
     }
     if (!options.log_level.empty()) {
-        ledgertap::ingest::apply_toml(cfg, fmt::format("[log]\nlevel = \"{}\"\n", options.log_level), "--log-level");
+        ledgertap::ingest::apply_toml(
+            cfg, fmt::format("[log]\nlevel = \"{}\"\n", options.log_level), "--log-level");
     }
     return cfg;
 }
@@ -116,7 +123,10 @@ struct cli_options {
 /// `%*`: the log message escaped as the inside of a JSON string.
 class json_message_flag final : public spdlog::custom_flag_formatter {
 public:
-    void format(const spdlog::details::log_msg& msg, const std::tm& /*tm*/, spdlog::memory_buf_t& dest) override {
+    void format(
+        const spdlog::details::log_msg& msg,
+        const std::tm& /*tm*/,
+        spdlog::memory_buf_t& dest) override {
         for (const char c : std::string_view{msg.payload.data(), msg.payload.size()}) {
             switch (c) {
             case '"':
@@ -136,7 +146,8 @@ public:
                 break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
-                    const auto esc = fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                    const auto esc = fmt::format(
+                        "\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
                     dest.append(std::string_view{esc});
                 } else {
                     dest.push_back(c);
@@ -171,8 +182,10 @@ void configure_logging(const ledgertap::ingest::config& cfg) {
         }
         ledgertap::ingest::validate(cfg);
     } catch (const ledgertap::ingest::config_error& e) {
-        fmt::print(stderr, "ledgertap-ingest: configuration error: {}\n",
-                   ledgertap::ingest::safe_message(e.what(), cfg.database));
+        fmt::print(
+            stderr,
+            "ledgertap-ingest: configuration error: {}\n",
+            ledgertap::ingest::safe_message(e.what(), cfg.database));
         return exit_usage;
     }
     configure_logging(cfg);
@@ -191,29 +204,40 @@ int main(int argc, char** argv) {
 
     cli_options options;
     app.add_option("--config", options.config_file, "TOML configuration file")->type_name("FILE");
-    app.add_option("--db", options.db,
-                   "PostgreSQL conninfo: a postgresql:// URL or key=value pairs (default: "
-                   "$LEDGERTAP_DB, else libpq's PG* variables and service file)")
+    app.add_option(
+           "--db",
+           options.db,
+           "PostgreSQL conninfo: a postgresql:// URL or key=value pairs (default: "
+           "$LEDGERTAP_DB, else libpq's PG* variables and service file)")
         ->type_name("URL");
     app.add_option("--nano-ws", options.nano_ws, "Nano node WebSocket URL")->type_name("URL");
     app.add_option("--nano-rpc", options.nano_rpc, "Nano node HTTP RPC URL")->type_name("URL");
-    app.add_option("--solana-ws", options.solana_ws, "Solana PubSub WebSocket URL")->type_name("URL");
+    app.add_option("--solana-ws", options.solana_ws, "Solana PubSub WebSocket URL")
+        ->type_name("URL");
     app.add_option("--solana-rpc", options.solana_rpc, "Solana HTTP RPC URL")->type_name("URL");
-    app.add_option("--metrics-addr", options.metrics_addr,
-                   "serve /metrics, /healthz and /readyz on this address")
+    app.add_option(
+           "--metrics-addr",
+           options.metrics_addr,
+           "serve /metrics, /healthz and /readyz on this address")
         ->type_name("HOST:PORT");
 
-    app.add_option("--log-format", options.log_format, "text (default) or json (one object per line)")
+    app.add_option(
+           "--log-format", options.log_format, "text (default) or json (one object per line)")
         ->type_name("FORMAT");
     app.add_option("--log-level", options.log_level, "trace, debug, info (default), warn, error")
         ->type_name("LEVEL");
-    app.add_flag("--print-config", options.print_config,
-                 "print the effective configuration (passwords masked) and exit");
+    app.add_flag(
+        "--print-config",
+        options.print_config,
+        "print the effective configuration (passwords masked) and exit");
 
     CLI::App* migrate = app.add_subcommand("migrate", "apply the database migrations and exit");
-    migrate->add_option("--migrations", options.migrations_dir,
-                        "migrations directory (default: $LEDGERTAP_MIGRATIONS, else the "
-                        "installed share/ledgertap/migrations, else the source tree's)")
+    migrate
+        ->add_option(
+            "--migrations",
+            options.migrations_dir,
+            "migrations directory (default: $LEDGERTAP_MIGRATIONS, else the "
+            "installed share/ledgertap/migrations, else the source tree's)")
         ->type_name("DIR");
     // `ledgertap-ingest migrate --db URL` sets the top-level --db.
     migrate->fallthrough();
@@ -233,8 +257,10 @@ int main(int argc, char** argv) {
         for (int i = 1; i < argc; ++i) {
             message = ledgertap::ingest::safe_message(message, argv[i]);
         }
-        fmt::print(stderr, "ledgertap-ingest: error: {}\nRun with --help for more information.\n",
-                   message);
+        fmt::print(
+            stderr,
+            "ledgertap-ingest: error: {}\nRun with --help for more information.\n",
+            message);
         return exit_usage;
     }
 

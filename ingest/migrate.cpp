@@ -6,8 +6,6 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -15,6 +13,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <sodium.h>
 #include <sstream>
 #include <system_error>
 
@@ -44,7 +43,8 @@ constexpr std::size_t max_version_digits = 9; // fits std::int32_t
 }
 
 /// NNNN_name.sql -> (version, name); false when the name does not have that shape.
-[[nodiscard]] bool parse_file_name(std::string_view file, std::int32_t& version, std::string& name) {
+[[nodiscard]] bool parse_file_name(
+    std::string_view file, std::int32_t& version, std::string& name) {
     constexpr std::string_view suffix = ".sql";
     if (!file.ends_with(suffix)) {
         return false;
@@ -103,20 +103,24 @@ struct recorded_migration {
         if (it == by_version.end()) {
             throw migrate_error(fmt::format(
                 "applied migration {} is missing from {}; applied migrations must stay",
-                display_name(r.version, r.name), dir.string()));
+                display_name(r.version, r.name),
+                dir.string()));
         }
         const migration_file& f = *it->second;
         if (f.name != r.name) {
             throw migrate_error(fmt::format(
                 "migration {} has the version of applied migration {}; applied migrations must "
                 "not be renamed",
-                f.file_name(), display_name(r.version, r.name)));
+                f.file_name(),
+                display_name(r.version, r.name)));
         }
         if (f.checksum != r.checksum) {
             throw migrate_error(fmt::format(
                 "migration {} was edited after it was applied (checksum {} recorded, file has {}); "
                 "restore it and add a new migration instead",
-                f.file_name(), r.checksum.substr(0, 12), f.checksum.substr(0, 12)));
+                f.file_name(),
+                r.checksum.substr(0, 12),
+                f.checksum.substr(0, 12)));
         }
     }
     std::vector<const migration_file*> pending;
@@ -131,7 +135,8 @@ struct recorded_migration {
             throw migrate_error(fmt::format(
                 "migration {} is numbered below the newest applied migration (version {}); "
                 "renumber it above",
-                f.file_name(), newest_applied));
+                f.file_name(),
+                newest_applied));
         }
         pending.push_back(&f);
     }
@@ -140,18 +145,18 @@ struct recorded_migration {
 
 [[nodiscard]] std::vector<recorded_migration> read_recorded(pqxx::connection& conn) {
     pqxx::nontransaction tx{conn};
-    const bool exists =
-        tx.exec("SELECT to_regclass('ledgertap.schema_migrations') IS NOT NULL")[0][0].as<bool>();
+    const bool exists
+        = tx.exec("SELECT to_regclass('ledgertap.schema_migrations') IS NOT NULL")[0][0].as<bool>();
     std::vector<recorded_migration> out;
     if (!exists) {
         return out;
     }
-    const pqxx::result rows =
-        tx.exec("SELECT version, name, checksum FROM ledgertap.schema_migrations ORDER BY version");
+    const pqxx::result rows = tx.exec(
+        "SELECT version, name, checksum FROM ledgertap.schema_migrations ORDER BY version");
     out.reserve(rows.size());
     for (const auto& row : rows) {
-        out.push_back({row[0].as<std::int32_t>(), row[1].as<std::string>(),
-                       row[2].as<std::string>()});
+        out.push_back(
+            {row[0].as<std::int32_t>(), row[1].as<std::string>(), row[2].as<std::string>()});
     }
     return out;
 }
@@ -185,7 +190,9 @@ void apply_one(pqxx::connection& conn, const migration_file& file) {
     tx.exec(file.sql);
     tx.exec_params(
         "INSERT INTO ledgertap.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-        file.version, file.name, file.checksum);
+        file.version,
+        file.name,
+        file.checksum);
     tx.commit();
 }
 
@@ -198,7 +205,8 @@ void apply_one(pqxx::connection& conn, const migration_file& file) {
     report.waited_for_lock = lock(conn);
     struct unlocker {
         pqxx::connection& conn;
-        explicit unlocker(pqxx::connection& c) : conn(c) {}
+        explicit unlocker(pqxx::connection& c)
+          : conn(c) {}
         unlocker(const unlocker&) = delete;
         unlocker& operator=(const unlocker&) = delete;
         unlocker(unlocker&&) = delete;
@@ -215,7 +223,8 @@ void apply_one(pqxx::connection& conn, const migration_file& file) {
             apply_one(conn, *file);
         } catch (const std::exception& e) {
             throw migrate_error(fmt::format(
-                "migration {} failed and was rolled back: {}", file->file_name(),
+                "migration {} failed and was rolled back: {}",
+                file->file_name(),
                 safe_message(e.what(), conninfo)));
         }
         report.applied.push_back({file->version, file->name, file->file_name()});
@@ -275,7 +284,8 @@ std::vector<migration_file> load_migrations(const std::filesystem::path& dir) {
     for (std::size_t i = 1; i < files.size(); ++i) {
         if (files[i].version == files[i - 1].version) {
             throw migrate_error(fmt::format(
-                "migrations {} and {} have the same version", files[i - 1].file_name(),
+                "migrations {} and {} have the same version",
+                files[i - 1].file_name(),
                 files[i].file_name()));
         }
     }
@@ -292,7 +302,8 @@ migrate_report apply_migrations(const std::string& conninfo, const std::filesyst
         conn = std::make_unique<pqxx::connection>(conninfo);
     } catch (const std::exception& e) {
         throw migrate_error(fmt::format(
-            "cannot connect to the database ({}): {}", describe_conninfo(conninfo),
+            "cannot connect to the database ({}): {}",
+            describe_conninfo(conninfo),
             safe_message(e.what(), conninfo)));
     }
     try {
@@ -301,7 +312,8 @@ migrate_report apply_migrations(const std::string& conninfo, const std::filesyst
         throw;
     } catch (const std::exception& e) {
         throw migrate_error(fmt::format(
-            "migrating the database ({}) failed: {}", describe_conninfo(conninfo),
+            "migrating the database ({}) failed: {}",
+            describe_conninfo(conninfo),
             safe_message(e.what(), conninfo)));
     }
 }
@@ -310,8 +322,8 @@ std::filesystem::path default_migrations_dir() {
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        const fs::path installed =
-            (exe.parent_path() / ".." / "share" / "ledgertap" / "migrations").lexically_normal();
+        const fs::path installed
+            = (exe.parent_path() / ".." / "share" / "ledgertap" / "migrations").lexically_normal();
         if (fs::is_directory(installed, ec)) {
             return installed;
         }

@@ -1,7 +1,8 @@
-// The migration runner and `ledgertap-ingest migrate` against a real PostgreSQL (LEDGERTAP_TEST_DB):
-// fresh apply, idempotent re-run, refusal of edited/missing/renamed/out-of-order files, rollback of
-// a failing file, the advisory lock (two threads, two processes, a held lock), and the CLI's exit
-// codes and messages, including an unreachable database whose password must not be printed.
+// The migration runner and `ledgertap-ingest migrate` against a real PostgreSQL
+// (LEDGERTAP_TEST_DB): fresh apply, idempotent re-run, refusal of
+// edited/missing/renamed/out-of-order files, rollback of a failing file, the advisory lock (two
+// threads, two processes, a held lock), and the CLI's exit codes and messages, including an
+// unreachable database whose password must not be printed.
 
 #include "ingest/migrate.hpp"
 #include "tests/support/pg.hpp"
@@ -9,28 +10,27 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <netinet/in.h>
 #include <optional>
+#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 extern char** environ; // NOLINT(readability-redundant-declaration)
@@ -122,7 +122,8 @@ void append_file(const fs::path& path, const std::string& text) {
 
 /// Polls `condition` until it holds or `timeout` passes; returns its last value.
 [[nodiscard]] bool eventually(
-    const std::function<bool()>& condition, std::chrono::seconds timeout = std::chrono::seconds{30}) {
+    const std::function<bool()>& condition,
+    std::chrono::seconds timeout = std::chrono::seconds{30}) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!condition()) {
         if (std::chrono::steady_clock::now() > deadline) {
@@ -146,8 +147,9 @@ struct process_result {
 /// A spawned process with stdout and stderr captured to files in a temp dir.
 class child_process {
 public:
-    child_process(const std::vector<std::string>& args,
-                  const std::map<std::string, std::optional<std::string>>& env_changes = {}) {
+    child_process(
+        const std::vector<std::string>& args,
+        const std::map<std::string, std::optional<std::string>>& env_changes = {}) {
         out_ = dir_.path() / "stdout";
         err_ = dir_.path() / "stderr";
         std::vector<std::string> argv_text{ingest_binary().string()};
@@ -240,7 +242,8 @@ private:
 /// refused), held for the fixture's lifetime.
 class refused_port {
 public:
-    refused_port() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    refused_port()
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
         REQUIRE(fd_ >= 0);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
@@ -271,7 +274,8 @@ TEST_CASE("sha256_hex matches the FIPS 180-2 vectors", "[integration][migrate]")
     CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-TEST_CASE("load_migrations orders files by number and checks their names", "[integration][migrate]") {
+TEST_CASE(
+    "load_migrations orders files by number and checks their names", "[integration][migrate]") {
     temp_dir dir;
     SECTION("numeric order, not text order; other files ignored") {
         write_file(dir.path() / "0010_ten.sql", "SELECT 10;");
@@ -289,8 +293,13 @@ TEST_CASE("load_migrations orders files by number and checks their names", "[int
     }
     SECTION("a .sql file that is not NNNN_name.sql") {
         write_file(dir.path() / "0001_ok.sql", "SELECT 1;");
-        for (const char* bad : {"pipeline.sql", "0002-dash.sql", "_x.sql", "0003_.sql",
-                                "0000_zero.sql", "00a4_x.sql"}) {
+        for (const char* bad :
+             {"pipeline.sql",
+              "0002-dash.sql",
+              "_x.sql",
+              "0003_.sql",
+              "0000_zero.sql",
+              "00a4_x.sql"}) {
             CAPTURE(bad);
             write_file(dir.path() / bad, "SELECT 1;");
             CHECK_THAT(migrate_error_of([&] { (void)load_migrations(dir.path()); }), Contains(bad));
@@ -305,19 +314,23 @@ TEST_CASE("load_migrations orders files by number and checks their names", "[int
     }
     SECTION("an empty file") {
         write_file(dir.path() / "0001_a.sql", " \n");
-        CHECK_THAT(migrate_error_of([&] { (void)load_migrations(dir.path()); }),
-                   Contains("0001_a.sql") && Contains("empty"));
+        CHECK_THAT(
+            migrate_error_of([&] { (void)load_migrations(dir.path()); }),
+            Contains("0001_a.sql") && Contains("empty"));
     }
     SECTION("no migrations, or no directory") {
-        CHECK_THAT(migrate_error_of([&] { (void)load_migrations(dir.path()); }),
-                   Contains("no migrations"));
-        CHECK_THAT(migrate_error_of([&] { (void)load_migrations(dir.path() / "absent"); }),
-                   Contains("does not exist"));
+        CHECK_THAT(
+            migrate_error_of([&] { (void)load_migrations(dir.path()); }),
+            Contains("no migrations"));
+        CHECK_THAT(
+            migrate_error_of([&] { (void)load_migrations(dir.path() / "absent"); }),
+            Contains("does not exist"));
     }
 }
 
-TEST_CASE("resolve_migrations_dir prefers --migrations, then LEDGERTAP_MIGRATIONS",
-          "[integration][migrate]") {
+TEST_CASE(
+    "resolve_migrations_dir prefers --migrations, then LEDGERTAP_MIGRATIONS",
+    "[integration][migrate]") {
     CHECK(resolve_migrations_dir(fs::path{"/x/flag"}) == fs::path{"/x/flag"});
     // The test binary is not installed, so the default is the source tree.
     if (std::getenv(migrations_env_var) == nullptr) { // NOLINT(concurrency-mt-unsafe)
@@ -328,8 +341,9 @@ TEST_CASE("resolve_migrations_dir prefers --migrations, then LEDGERTAP_MIGRATION
 
 // --- the runner ----------------------------------------------------------------------------------
 
-TEST_CASE("migrations apply to a fresh database once and a second run is a no-op",
-          "[integration][migrate]") {
+TEST_CASE(
+    "migrations apply to a fresh database once and a second run is a no-op",
+    "[integration][migrate]") {
     test::scratch_database db{"migrate_fresh"};
     const auto files = load_migrations(test::source_migrations_dir());
     REQUIRE(files.size() >= 4);
@@ -340,25 +354,30 @@ TEST_CASE("migrations apply to a fresh database once and a second run is a no-op
     CHECK_FALSE(first.waited_for_lock);
     for (std::size_t i = 0; i < files.size(); ++i) {
         CHECK(first.applied[i].file_name == files[i].file_name());
-        CHECK(test::query_scalar(db.conninfo(),
-                                 "SELECT name || ' ' || checksum FROM ledgertap.schema_migrations "
-                                 "WHERE version = " + std::to_string(files[i].version))
-              == files[i].name + " " + files[i].checksum);
+        CHECK(
+            test::query_scalar(
+                db.conninfo(),
+                "SELECT name || ' ' || checksum FROM ledgertap.schema_migrations "
+                "WHERE version = "
+                    + std::to_string(files[i].version))
+            == files[i].name + " " + files[i].checksum);
     }
     CHECK(migration_count(db) == std::to_string(files.size()));
-    const auto applied_at =
-        test::query_scalar(db.conninfo(), "SELECT max(applied_at) FROM ledgertap.schema_migrations");
+    const auto applied_at = test::query_scalar(
+        db.conninfo(), "SELECT max(applied_at) FROM ledgertap.schema_migrations");
 
     const migrate_report second = apply_migrations(db.conninfo(), test::source_migrations_dir());
     CHECK(second.up_to_date());
     CHECK(second.already_applied == files.size());
     CHECK(migration_count(db) == std::to_string(files.size()));
-    CHECK(test::query_scalar(db.conninfo(), "SELECT max(applied_at) FROM ledgertap.schema_migrations")
-          == applied_at);
+    CHECK(
+        test::query_scalar(db.conninfo(), "SELECT max(applied_at) FROM ledgertap.schema_migrations")
+        == applied_at);
 }
 
-TEST_CASE("an applied migration that was edited is refused, naming the file, and nothing is applied",
-          "[integration][migrate]") {
+TEST_CASE(
+    "an applied migration that was edited is refused, naming the file, and nothing is applied",
+    "[integration][migrate]") {
     test::scratch_database db{"migrate_edited"};
     temp_dir tmp;
     const fs::path dir = copy_migrations(tmp);
@@ -368,14 +387,16 @@ TEST_CASE("an applied migration that was edited is refused, naming the file, and
     append_file(dir / "0002_nano.sql", "\n-- an innocent-looking edit\n");
     write_file(dir / "0999_probe.sql", "CREATE TABLE ledgertap.probe_after_edit (a int);\n");
 
-    const std::string message = migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
+    const std::string message
+        = migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
     CHECK_THAT(message, Contains("0002_nano.sql") && Contains("edited"));
     CHECK(migration_count(db) == std::to_string(n));
     CHECK_FALSE(relation_exists(db, "ledgertap.probe_after_edit"));
 }
 
-TEST_CASE("an applied migration that is missing or renamed is refused, naming it",
-          "[integration][migrate]") {
+TEST_CASE(
+    "an applied migration that is missing or renamed is refused, naming it",
+    "[integration][migrate]") {
     test::scratch_database db{"migrate_missing"};
     temp_dir tmp;
     const fs::path dir = copy_migrations(tmp);
@@ -383,21 +404,21 @@ TEST_CASE("an applied migration that is missing or renamed is refused, naming it
 
     SECTION("missing") {
         fs::remove(dir / "0003_solana.sql");
-        const std::string message =
-            migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
+        const std::string message
+            = migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
         CHECK_THAT(message, Contains("0003_solana.sql") && Contains("missing"));
     }
     SECTION("renamed") {
         fs::rename(dir / "0003_solana.sql", dir / "0003_sol.sql");
-        const std::string message =
-            migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
+        const std::string message
+            = migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
         CHECK_THAT(message, Contains("0003_sol.sql") && Contains("0003_solana.sql"));
     }
     CHECK(migration_count(db) == std::to_string(n));
 }
 
-TEST_CASE("a new migration numbered below the newest applied one is refused",
-          "[integration][migrate]") {
+TEST_CASE(
+    "a new migration numbered below the newest applied one is refused", "[integration][migrate]") {
     test::scratch_database db{"migrate_order"};
     temp_dir tmp;
     const fs::path dir = tmp.path() / "m";
@@ -407,21 +428,24 @@ TEST_CASE("a new migration numbered below the newest applied one is refused",
     REQUIRE(db.migrate(dir) == 2);
 
     write_file(dir / "0010_between.sql", "CREATE TABLE ledgertap.probe_between (a int);\n");
-    const std::string message = migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
+    const std::string message
+        = migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
     CHECK_THAT(message, Contains("0010_between.sql") && Contains("below"));
     CHECK_FALSE(relation_exists(db, "ledgertap.probe_between"));
 }
 
-TEST_CASE("a failing migration is rolled back together with its schema_migrations row",
-          "[integration][migrate]") {
+TEST_CASE(
+    "a failing migration is rolled back together with its schema_migrations row",
+    "[integration][migrate]") {
     test::scratch_database db{"migrate_fail"};
     temp_dir tmp;
     const fs::path dir = copy_migrations(tmp);
     const std::size_t n = load_migrations(dir).size();
-    write_file(dir / "0999_broken.sql",
-               "CREATE TABLE ledgertap.probe_broken (a int);\nSELECT 1 / 0;\n");
+    write_file(
+        dir / "0999_broken.sql", "CREATE TABLE ledgertap.probe_broken (a int);\nSELECT 1 / 0;\n");
 
-    const std::string message = migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
+    const std::string message
+        = migrate_error_of([&] { (void)apply_migrations(db.conninfo(), dir); });
     CHECK_THAT(message, Contains("0999_broken.sql") && Contains("division by zero"));
     CHECK(message.find('\n') == std::string::npos);
     // Files before it stay applied; nothing of the broken one does.
@@ -435,8 +459,8 @@ TEST_CASE("a failing migration is rolled back together with its schema_migration
     CHECK(relation_exists(db, "ledgertap.probe_broken"));
 }
 
-TEST_CASE("two concurrent migrate runs both succeed and apply each file once",
-          "[integration][migrate]") {
+TEST_CASE(
+    "two concurrent migrate runs both succeed and apply each file once", "[integration][migrate]") {
     test::scratch_database db{"migrate_threads"};
     const std::size_t n = load_migrations(test::source_migrations_dir()).size();
     std::array<std::optional<migrate_report>, 2> reports;
@@ -470,8 +494,9 @@ TEST_CASE("two concurrent migrate runs both succeed and apply each file once",
     CHECK(migration_count(db) == std::to_string(n));
 }
 
-TEST_CASE("a migrate run waits while another session holds the migration lock",
-          "[integration][migrate]") {
+TEST_CASE(
+    "a migrate run waits while another session holds the migration lock",
+    "[integration][migrate]") {
     test::scratch_database db{"migrate_lock"};
     pqxx::connection holder{db.conninfo()};
     {
@@ -488,10 +513,11 @@ TEST_CASE("a migrate run waits while another session holds the migration lock",
         }
     });
     const bool waiting = eventually([&] {
-        return test::query_scalar(db.conninfo(),
-                                  "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
-                                  "NOT granted AND database = (SELECT oid FROM pg_database WHERE "
-                                  "datname = current_database())")
+        return test::query_scalar(
+                   db.conninfo(),
+                   "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
+                   "NOT granted AND database = (SELECT oid FROM pg_database WHERE "
+                   "datname = current_database())")
                == std::optional<std::string>{"1"};
     });
     CHECK(waiting);
@@ -507,21 +533,23 @@ TEST_CASE("a migrate run waits while another session holds the migration lock",
     CHECK(report->applied.size() == load_migrations(test::source_migrations_dir()).size());
 }
 
-TEST_CASE("apply_migrations reports an unreachable database without its password",
-          "[integration][migrate]") {
+TEST_CASE(
+    "apply_migrations reports an unreachable database without its password",
+    "[integration][migrate]") {
     refused_port port;
     const std::string conninfo = "postgresql://ledgertap:s3cr3t-pw@127.0.0.1:"
                                  + std::to_string(port.port()) + "/ledgertap";
-    const std::string message =
-        migrate_error_of([&] { (void)apply_migrations(conninfo, test::source_migrations_dir()); });
+    const std::string message = migrate_error_of(
+        [&] { (void)apply_migrations(conninfo, test::source_migrations_dir()); });
     CHECK_THAT(message, Contains("cannot connect") && Contains("127.0.0.1"));
     CHECK_THAT(message, !Contains("s3cr3t-pw"));
 }
 
 // --- the command line ----------------------------------------------------------------------------
 
-TEST_CASE("ledgertap-ingest migrate prints what it applied, then that the database is up to date",
-          "[integration][migrate][cli]") {
+TEST_CASE(
+    "ledgertap-ingest migrate prints what it applied, then that the database is up to date",
+    "[integration][migrate][cli]") {
     test::scratch_database db{"migrate_cli"};
     const auto files = load_migrations(test::source_migrations_dir());
 
@@ -549,8 +577,9 @@ TEST_CASE("ledgertap-ingest migrate prints what it applied, then that the databa
     }
 }
 
-TEST_CASE("two ledgertap-ingest migrate processes at once both succeed, each file applied once",
-          "[integration][migrate][cli]") {
+TEST_CASE(
+    "two ledgertap-ingest migrate processes at once both succeed, each file applied once",
+    "[integration][migrate][cli]") {
     test::scratch_database db{"migrate_procs"};
     const std::size_t n = load_migrations(test::source_migrations_dir()).size();
     child_process a{{"migrate", "--db", db.conninfo()}};
@@ -564,13 +593,15 @@ TEST_CASE("two ledgertap-ingest migrate processes at once both succeed, each fil
     CHECK(migration_count(db) == std::to_string(n));
 }
 
-TEST_CASE("ledgertap-ingest migrate fails with one line, and no password, for an unreachable database",
-          "[integration][migrate][cli]") {
+TEST_CASE(
+    "ledgertap-ingest migrate fails with one line, and no password, for an unreachable database",
+    "[integration][migrate][cli]") {
     refused_port port;
     const std::string secret = "s3cr3t-pw";
     SECTION("URL") {
         const process_result r = run_ingest(
-            {"migrate", "--db",
+            {"migrate",
+             "--db",
              "postgresql://ledgertap:" + secret + "@127.0.0.1:" + std::to_string(port.port())
                  + "/ledgertap"});
         CAPTURE(r.out, r.err);
@@ -582,8 +613,9 @@ TEST_CASE("ledgertap-ingest migrate fails with one line, and no password, for an
     SECTION("key=value from LEDGERTAP_DB, password quoted with a space") {
         const process_result r = run_ingest(
             {"migrate"},
-            {{"LEDGERTAP_DB", "host=127.0.0.1 port=" + std::to_string(port.port())
-                                  + " dbname=ledgertap password='" + secret + " x'"}});
+            {{"LEDGERTAP_DB",
+              "host=127.0.0.1 port=" + std::to_string(port.port()) + " dbname=ledgertap password='"
+                  + secret + " x'"}});
         CAPTURE(r.out, r.err);
         CHECK(r.exit_code == 1);
         CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
@@ -592,14 +624,15 @@ TEST_CASE("ledgertap-ingest migrate fails with one line, and no password, for an
     }
 }
 
-TEST_CASE("ledgertap-ingest answers --version and refuses unknown arguments without echoing secrets",
-          "[integration][migrate][cli]") {
+TEST_CASE(
+    "ledgertap-ingest answers --version and refuses unknown arguments without echoing secrets",
+    "[integration][migrate][cli]") {
     const process_result version = run_ingest({"--version"});
     CHECK(version.exit_code == 0);
     CHECK_THAT(version.out, Contains("ledgertap-ingest"));
 
-    const process_result unknown =
-        run_ingest({"migrate", "postgresql://ledgertap:s3cr3t-pw@db.example/ledgertap"});
+    const process_result unknown
+        = run_ingest({"migrate", "postgresql://ledgertap:s3cr3t-pw@db.example/ledgertap"});
     CAPTURE(unknown.err);
     CHECK(unknown.exit_code == 2);
     CHECK_THAT(unknown.err, Contains("not expected"));

@@ -24,6 +24,8 @@ struct relation_spec {
     std::vector<std::string> columns;
 };
 
+// The lists are data, laid out by hand.
+// clang-format off
 // Tables: DESIGN.md "Public contract" columns, then what the migrations brief adds for ingest.
 const std::vector<relation_spec>& contract_tables() {
     static const std::vector<relation_spec> tables{
@@ -193,16 +195,20 @@ const std::vector<std::pair<std::string, std::string>>& exact_types() {
     return types;
 }
 
+// clang-format on
+
 constexpr const char* schemas_sql = "('nano', 'solana', 'ledgertap')";
 
-[[nodiscard]] std::set<std::string> columns_of(const std::string& conninfo, const std::string& rel) {
+[[nodiscard]] std::set<std::string> columns_of(
+    const std::string& conninfo, const std::string& rel) {
     const auto dot = rel.find('.');
     pqxx::connection conn{conninfo};
     pqxx::work tx{conn};
     const pqxx::result r = tx.exec_params(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND "
         "table_name = $2",
-        rel.substr(0, dot), rel.substr(dot + 1));
+        rel.substr(0, dot),
+        rel.substr(dot + 1));
     std::set<std::string> out;
     for (const auto& row : r) {
         out.insert(row[0].as<std::string>());
@@ -213,9 +219,11 @@ constexpr const char* schemas_sql = "('nano', 'solana', 'ledgertap')";
 [[nodiscard]] std::optional<std::string> relation_kind(
     const std::string& conninfo, const std::string& rel) {
     return query_scalar(
-        conninfo, fmt::format("SELECT CASE relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' "
-                              "ELSE relkind::text END FROM pg_class WHERE oid = to_regclass('{}')",
-                              rel));
+        conninfo,
+        fmt::format(
+            "SELECT CASE relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' "
+            "ELSE relkind::text END FROM pg_class WHERE oid = to_regclass('{}')",
+            rel));
 }
 
 /// A migrated scratch database, shared by the read-only checks of this file.
@@ -249,8 +257,8 @@ using row_values = std::map<std::string, std::string>; // column -> SQL literal
 
 const std::string account = "'nano_1tgkjkq9r96zd3pkr7edj8e4qbu3wr3ps6ettzse8hmoa37nurua7faupjhc'";
 const std::string pubkey = "'Vote111111111111111111111111111111111111111'";
-const std::string signature58 =
-    "'5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW'";
+const std::string signature58
+    = "'5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW'";
 
 [[nodiscard]] row_values nano_block(const std::string& hash_char) {
     return {
@@ -308,8 +316,9 @@ constexpr const char* check_violation = "23514";
 
 // --- tests ---------------------------------------------------------------------------------------
 
-TEST_CASE("every contract table and column exists after the migrations",
-          "[integration][schema][contract]") {
+TEST_CASE(
+    "every contract table and column exists after the migrations",
+    "[integration][schema][contract]") {
     const auto& db = migrated();
     for (const auto& t : contract_tables()) {
         CAPTURE(t.name);
@@ -322,8 +331,9 @@ TEST_CASE("every contract table and column exists after the migrations",
     }
 }
 
-TEST_CASE("every analytics view and its columns exist after the migrations",
-          "[integration][schema][contract]") {
+TEST_CASE(
+    "every analytics view and its columns exist after the migrations",
+    "[integration][schema][contract]") {
     const auto& db = migrated();
     for (const auto& v : contract_views()) {
         CAPTURE(v.name);
@@ -342,71 +352,92 @@ TEST_CASE("tables are keyed on their natural keys", "[integration][schema][contr
     const auto& db = migrated();
     for (const auto& [table, key] : primary_keys()) {
         CAPTURE(table);
-        CHECK(query_scalar(db.conninfo(),
-                           fmt::format("SELECT string_agg(a.attname, ',' ORDER BY k.ord) "
-                                       "FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) "
-                                       "WITH ORDINALITY AS k(attnum, ord) JOIN pg_attribute a ON "
-                                       "a.attrelid = i.indrelid AND a.attnum = k.attnum "
-                                       "WHERE i.indrelid = '{}'::regclass AND i.indisprimary",
-                                       table))
-              == std::optional<std::string>{key});
+        CHECK(
+            query_scalar(
+                db.conninfo(),
+                fmt::format(
+                    "SELECT string_agg(a.attname, ',' ORDER BY k.ord) "
+                    "FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) "
+                    "WITH ORDINALITY AS k(attnum, ord) JOIN pg_attribute a ON "
+                    "a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                    "WHERE i.indrelid = '{}'::regclass AND i.indisprimary",
+                    table))
+            == std::optional<std::string>{key});
     }
     // No table of ours is left without a key.
-    CHECK(query_scalar(db.conninfo(),
-                       fmt::format("SELECT string_agg(c.oid::regclass::text, ', ') FROM pg_class c "
-                                   "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                   "WHERE c.relkind = 'r' AND n.nspname IN {} AND NOT EXISTS "
-                                   "(SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND "
-                                   "i.indisprimary)",
-                                   schemas_sql))
-          == std::nullopt);
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            fmt::format(
+                "SELECT string_agg(c.oid::regclass::text, ', ') FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'r' AND n.nspname IN {} AND NOT EXISTS "
+                "(SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND "
+                "i.indisprimary)",
+                schemas_sql))
+        == std::nullopt);
 }
 
-TEST_CASE("exact types: numeric for u64/u128, timestamptz for times, nothing through double",
-          "[integration][schema][contract]") {
+TEST_CASE(
+    "exact types: numeric for u64/u128, timestamptz for times, nothing through double",
+    "[integration][schema][contract]") {
     const auto& db = migrated();
     for (const auto& [column, type] : exact_types()) {
         CAPTURE(column);
         const auto last_dot = column.rfind('.');
-        CHECK(query_scalar(db.conninfo(),
-                           fmt::format("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-                                       "WHERE attrelid = '{}'::regclass AND attname = '{}'",
-                                       column.substr(0, last_dot), column.substr(last_dot + 1)))
-              == std::optional<std::string>{type});
+        CHECK(
+            query_scalar(
+                db.conninfo(),
+                fmt::format(
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = '{}'::regclass AND attname = '{}'",
+                    column.substr(0, last_dot),
+                    column.substr(last_dot + 1)))
+            == std::optional<std::string>{type});
     }
     const std::string offending_columns = fmt::format(
         "SELECT string_agg(c.table_schema || '.' || c.table_name || '.' || c.column_name, ', ') "
         "FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, "
-        "table_name) WHERE t.table_type = 'BASE TABLE' AND c.table_schema IN {} AND c.data_type IN ",
+        "table_name) WHERE t.table_type = 'BASE TABLE' AND c.table_schema IN {} AND c.data_type "
+        "IN ",
         schemas_sql);
-    CHECK(query_scalar(db.conninfo(), offending_columns + "('timestamp without time zone')")
-          == std::nullopt);
-    CHECK(query_scalar(db.conninfo(), offending_columns + "('double precision', 'real')")
-          == std::nullopt);
+    CHECK(
+        query_scalar(db.conninfo(), offending_columns + "('timestamp without time zone')")
+        == std::nullopt);
+    CHECK(
+        query_scalar(db.conninfo(), offending_columns + "('double precision', 'real')")
+        == std::nullopt);
 }
 
 TEST_CASE("every table and view is documented with COMMENT ON", "[integration][schema][contract]") {
     const auto& db = migrated();
-    CHECK(query_scalar(db.conninfo(),
-                       fmt::format("SELECT string_agg(c.oid::regclass::text, ', ') FROM pg_class c "
-                                   "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind "
-                                   "IN ('r', 'v') AND n.nspname IN {} AND "
-                                   "obj_description(c.oid, 'pg_class') IS NULL",
-                                   schemas_sql))
-          == std::nullopt);
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            fmt::format(
+                "SELECT string_agg(c.oid::regclass::text, ', ') FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind "
+                "IN ('r', 'v') AND n.nspname IN {} AND "
+                "obj_description(c.oid, 'pg_class') IS NULL",
+                schemas_sql))
+        == std::nullopt);
     // Tables state their key, merge rule and Citus distribution.
-    CHECK(query_scalar(db.conninfo(),
-                       fmt::format("SELECT string_agg(c.oid::regclass::text, ', ') FROM pg_class c "
-                                   "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind "
-                                   "= 'r' AND n.nspname IN {} AND NOT (obj_description(c.oid, "
-                                   "'pg_class') LIKE '%Key:%' AND obj_description(c.oid, "
-                                   "'pg_class') LIKE '%Citus:%')",
-                                   schemas_sql))
-          == std::nullopt);
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            fmt::format(
+                "SELECT string_agg(c.oid::regclass::text, ', ') FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind "
+                "= 'r' AND n.nspname IN {} AND NOT (obj_description(c.oid, "
+                "'pg_class') LIKE '%Key:%' AND obj_description(c.oid, "
+                "'pg_class') LIKE '%Citus:%')",
+                schemas_sql))
+        == std::nullopt);
 }
 
-TEST_CASE("u128 and u64 extremes round-trip exactly; one past them is refused",
-          "[integration][schema][types]") {
+TEST_CASE(
+    "u128 and u64 extremes round-trip exactly and one past them is refused",
+    "[integration][schema][types]") {
     scratch_database db{"types"};
     REQUIRE(db.migrate() > 0);
     const std::string u128_max = "340282366920938463463374607431768211455";
@@ -414,58 +445,83 @@ TEST_CASE("u128 and u64 extremes round-trip exactly; one past them is refused",
     const std::string u64_max = "18446744073709551615";
     const std::string u64_over = "18446744073709551616";
 
-    exec_sql(db.conninfo(),
-             insert_sql("nano.blocks", with(nano_block("A"), {{"balance", u128_max},
-                                                              {"amount", u128_max}})));
-    CHECK(query_scalar(db.conninfo(), "SELECT balance::text || ' ' || amount::text FROM nano.blocks")
-          == u128_max + " " + u128_max);
+    exec_sql(
+        db.conninfo(),
+        insert_sql(
+            "nano.blocks", with(nano_block("A"), {{"balance", u128_max}, {"amount", u128_max}})));
+    CHECK(
+        query_scalar(db.conninfo(), "SELECT balance::text || ' ' || amount::text FROM nano.blocks")
+        == u128_max + " " + u128_max);
 
-    exec_sql(db.conninfo(), insert_sql("nano.votes", with(nano_vote("C"), {{"timestamp", u64_max},
-                                                                           {"is_final", "true"}})));
+    exec_sql(
+        db.conninfo(),
+        insert_sql(
+            "nano.votes", with(nano_vote("C"), {{"timestamp", u64_max}, {"is_final", "true"}})));
     CHECK(query_scalar(db.conninfo(), "SELECT timestamp::text FROM nano.votes") == u64_max);
 
-    exec_sql(db.conninfo(),
-             insert_sql("solana.account_updates",
-                        with(account_update(7), {{"lamports", u64_max}, {"rent_epoch", u64_max}})));
-    CHECK(query_scalar(db.conninfo(),
-                       "SELECT lamports::text || ' ' || rent_epoch::text FROM solana.account_updates")
-          == u64_max + " " + u64_max);
+    exec_sql(
+        db.conninfo(),
+        insert_sql(
+            "solana.account_updates",
+            with(account_update(7), {{"lamports", u64_max}, {"rent_epoch", u64_max}})));
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            "SELECT lamports::text || ' ' || rent_epoch::text FROM solana.account_updates")
+        == u64_max + " " + u64_max);
 
-    exec_sql(db.conninfo(),
-             fmt::format("INSERT INTO solana.transactions (slot, signature, pre_balances, "
-                         "post_balances, origin, source, received_at) VALUES (7, {}, "
-                         "ARRAY[{}, 0]::numeric[], ARRAY[1]::numeric[], 'websocket', 'solana', now())",
-                         signature58, u64_max));
-    CHECK(query_scalar(db.conninfo(), "SELECT pre_balances::text FROM solana.transactions")
-          == "{" + u64_max + ",0}");
+    exec_sql(
+        db.conninfo(),
+        fmt::format(
+            "INSERT INTO solana.transactions (slot, signature, pre_balances, "
+            "post_balances, origin, source, received_at) VALUES (7, {}, "
+            "ARRAY[{}, 0]::numeric[], ARRAY[1]::numeric[], 'websocket', 'solana', now())",
+            signature58,
+            u64_max));
+    CHECK(
+        query_scalar(db.conninfo(), "SELECT pre_balances::text FROM solana.transactions")
+        == "{" + u64_max + ",0}");
 
-    CHECK(sqlstate_of(db.conninfo(), insert_sql("nano.blocks", with(nano_block("D"),
-                                                                    {{"balance", u128_over}})))
-          == check_violation);
-    CHECK(sqlstate_of(db.conninfo(), insert_sql("nano.votes", with(nano_vote("E"),
-                                                                   {{"timestamp", u64_over}})))
-          == check_violation);
-    CHECK(sqlstate_of(db.conninfo(), insert_sql("solana.account_updates",
-                                                with(account_update(8), {{"rent_epoch", u64_over}})))
-          == check_violation);
-    CHECK(sqlstate_of(db.conninfo(), insert_sql("solana.account_updates",
-                                                with(account_update(9), {{"lamports", "-1"}})))
-          == check_violation);
+    CHECK(
+        sqlstate_of(
+            db.conninfo(),
+            insert_sql("nano.blocks", with(nano_block("D"), {{"balance", u128_over}})))
+        == check_violation);
+    CHECK(
+        sqlstate_of(
+            db.conninfo(),
+            insert_sql("nano.votes", with(nano_vote("E"), {{"timestamp", u64_over}})))
+        == check_violation);
+    CHECK(
+        sqlstate_of(
+            db.conninfo(),
+            insert_sql(
+                "solana.account_updates", with(account_update(8), {{"rent_epoch", u64_over}})))
+        == check_violation);
+    CHECK(
+        sqlstate_of(
+            db.conninfo(),
+            insert_sql("solana.account_updates", with(account_update(9), {{"lamports", "-1"}})))
+        == check_violation);
 }
 
-TEST_CASE("CHECK constraints refuse values outside the enumerations and formats",
-          "[integration][schema][checks]") {
+TEST_CASE(
+    "CHECK constraints refuse values outside the enumerations and formats",
+    "[integration][schema][checks]") {
     scratch_database db{"checks"};
     REQUIRE(db.migrate() > 0);
 
     // The base rows are valid, so each refusal below is the changed column's doing.
     REQUIRE(sqlstate_of(db.conninfo(), insert_sql("nano.blocks", nano_block("A"))).empty());
     REQUIRE(sqlstate_of(db.conninfo(), insert_sql("nano.votes", nano_vote("C"))).empty());
-    REQUIRE(sqlstate_of(db.conninfo(), insert_sql("solana.account_updates", account_update(1))).empty());
+    REQUIRE(sqlstate_of(db.conninfo(), insert_sql("solana.account_updates", account_update(1)))
+                .empty());
 
     const std::vector<std::pair<std::string, std::string>> refused{
-        {"nano.blocks origin", insert_sql("nano.blocks", with(nano_block("1"), {{"origin", "'bogus'"}}))},
-        {"nano.blocks type", insert_sql("nano.blocks", with(nano_block("2"), {{"type", "'sendx'"}}))},
+        {"nano.blocks origin",
+         insert_sql("nano.blocks", with(nano_block("1"), {{"origin", "'bogus'"}}))},
+        {"nano.blocks type",
+         insert_sql("nano.blocks", with(nano_block("2"), {{"type", "'sendx'"}}))},
         {"nano.blocks confirmation_type",
          insert_sql("nano.blocks", with(nano_block("3"), {{"confirmation_type", "'quorum'"}}))},
         {"nano.blocks lowercase hash", insert_sql("nano.blocks", with(nano_block("a"), {}))},
@@ -484,21 +540,26 @@ TEST_CASE("CHECK constraints refuse values outside the enumerations and formats"
         {"solana.slots status",
          "INSERT INTO solana.slots (slot, status, source) VALUES (1, 'rooted', 'solana')"},
         {"solana.blocks origin",
-         fmt::format("INSERT INTO solana.blocks (slot, blockhash, previous_blockhash, parent_slot, "
-                     "commitment, origin, source, received_at) VALUES (2, {0}, {0}, 1, "
-                     "'finalized', 'gossip', 'solana', now())",
-                     pubkey)},
+         fmt::format(
+             "INSERT INTO solana.blocks (slot, blockhash, previous_blockhash, parent_slot, "
+             "commitment, origin, source, received_at) VALUES (2, {0}, {0}, 1, "
+             "'finalized', 'gossip', 'solana', now())",
+             pubkey)},
         {"solana.blocks commitment",
-         fmt::format("INSERT INTO solana.blocks (slot, blockhash, previous_blockhash, parent_slot, "
-                     "commitment, origin, source, received_at) VALUES (3, {0}, {0}, 2, 'max', "
-                     "'websocket', 'solana', now())",
-                     pubkey)},
+         fmt::format(
+             "INSERT INTO solana.blocks (slot, blockhash, previous_blockhash, parent_slot, "
+             "commitment, origin, source, received_at) VALUES (3, {0}, {0}, 2, 'max', "
+             "'websocket', 'solana', now())",
+             pubkey)},
         {"solana.account_updates encoding",
-         insert_sql("solana.account_updates",
-                    with(account_update(2), {{"data_encoding", "'hex'"}}))},
+         insert_sql(
+             "solana.account_updates", with(account_update(2), {{"data_encoding", "'hex'"}}))},
         {"solana.account_updates base58 with 0",
-         insert_sql("solana.account_updates",
-                    with(account_update(3), {{"pubkey", "'0ote111111111111111111111111111111111111111'"}}))},
+         insert_sql(
+             "solana.account_updates",
+             with(
+                 account_update(3),
+                 {{"pubkey", "'0ote111111111111111111111111111111111111111'"}}))},
         {"ledgertap.gaps status",
          "INSERT INTO ledgertap.gaps (chain, source, kind, first_slot, last_slot, status) VALUES "
          "('solana', 'solana', 'solana_slot_range', 1, 2, 'done')"},
@@ -514,77 +575,100 @@ TEST_CASE("CHECK constraints refuse values outside the enumerations and formats"
     }
 }
 
-TEST_CASE("solana.slots.status_rank is derived from status and orders the statuses",
-          "[integration][schema][checks]") {
+TEST_CASE(
+    "solana.slots.status_rank is derived from status and orders the statuses",
+    "[integration][schema][checks]") {
     scratch_database db{"rank"};
     REQUIRE(db.migrate() > 0);
-    exec_sql(db.conninfo(),
-             "INSERT INTO solana.slots (slot, status, source) VALUES (1, NULL, 's'), "
-             "(2, 'processed', 's'), (3, 'confirmed', 's'), (4, 'dead', 's'), (5, 'finalized', 's'), "
-             "(6, 'skipped', 's'), (7, 'orphaned', 's')");
-    CHECK(query_scalar(db.conninfo(),
-                       "SELECT string_agg(status_rank::text, ',' ORDER BY slot) FROM solana.slots")
-          == std::optional<std::string>{"0,1,2,3,4,4,4"});
+    exec_sql(
+        db.conninfo(),
+        "INSERT INTO solana.slots (slot, status, source) VALUES (1, NULL, 's'), "
+        "(2, 'processed', 's'), (3, 'confirmed', 's'), (4, 'dead', 's'), (5, 'finalized', 's'), "
+        "(6, 'skipped', 's'), (7, 'orphaned', 's')");
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            "SELECT string_agg(status_rank::text, ',' ORDER BY slot) FROM solana.slots")
+        == std::optional<std::string>{"0,1,2,3,4,4,4"});
     // Generated: the writer cannot set it (SQLSTATE 428C9, generated_always).
-    CHECK(sqlstate_of(db.conninfo(), "INSERT INTO solana.slots (slot, status_rank, source) VALUES "
-                                     "(9, 4, 's')")
-          == "428C9");
+    CHECK(
+        sqlstate_of(
+            db.conninfo(),
+            "INSERT INTO solana.slots (slot, status_rank, source) VALUES "
+            "(9, 4, 's')")
+        == "428C9");
     // A merge guarded by the rank refuses to move a finalized slot back to confirmed.
-    const std::string merge =
-        "INSERT INTO solana.slots AS s (slot, status, source) VALUES (5, 'confirmed', 's') "
-        "ON CONFLICT (slot) DO UPDATE SET status = excluded.status "
-        "WHERE excluded.status_rank > s.status_rank";
+    const std::string merge
+        = "INSERT INTO solana.slots AS s (slot, status, source) VALUES (5, 'confirmed', 's') "
+          "ON CONFLICT (slot) DO UPDATE SET status = excluded.status "
+          "WHERE excluded.status_rank > s.status_rank";
     exec_sql(db.conninfo(), merge);
-    CHECK(query_scalar(db.conninfo(), "SELECT status FROM solana.slots WHERE slot = 5")
-          == std::optional<std::string>{"finalized"});
+    CHECK(
+        query_scalar(db.conninfo(), "SELECT status FROM solana.slots WHERE slot = 5")
+        == std::optional<std::string>{"finalized"});
 }
 
-TEST_CASE("the analytics views compute latencies from the stored times",
-          "[integration][schema][views]") {
+TEST_CASE(
+    "the analytics views compute latencies from the stored times", "[integration][schema][views]") {
     scratch_database db{"views"};
     REQUIRE(db.migrate() > 0);
-    exec_sql(db.conninfo(),
-             insert_sql("nano.unconfirmed_blocks",
-                        {{"hash", "repeat('A', 64)"},
-                         {"account", account},
-                         {"previous", "repeat('0', 64)"},
-                         {"type", "'state'"},
-                         {"subtype", "'send'"},
-                         {"signature", "repeat('B', 128)"},
-                         {"work", "'c950fc037d61e372'"},
-                         {"first_seen_at", "'2026-01-01 00:00:00+00'"},
-                         {"source", "'nano'"},
-                         {"received_at", "now()"}}));
-    exec_sql(db.conninfo(),
-             insert_sql("nano.blocks", with(nano_block("A"),
-                                            {{"confirmed_at", "'2026-01-01 00:00:00.250+00'"},
-                                             {"confirmation_type", "'active_quorum'"}})));
-    CHECK(query_scalar(db.conninfo(), "SELECT latency_ms FROM nano.confirmation_latency")
-          == std::optional<std::string>{"250"});
-    CHECK(query_scalar(db.conninfo(),
-                       "SELECT count || ' ' || p50_ms FROM nano.confirmation_latency_per_minute "
-                       "WHERE confirmation_type = 'active_quorum'")
-          == std::optional<std::string>{"1 250"});
+    exec_sql(
+        db.conninfo(),
+        insert_sql(
+            "nano.unconfirmed_blocks",
+            {{"hash", "repeat('A', 64)"},
+             {"account", account},
+             {"previous", "repeat('0', 64)"},
+             {"type", "'state'"},
+             {"subtype", "'send'"},
+             {"signature", "repeat('B', 128)"},
+             {"work", "'c950fc037d61e372'"},
+             {"first_seen_at", "'2026-01-01 00:00:00+00'"},
+             {"source", "'nano'"},
+             {"received_at", "now()"}}));
+    exec_sql(
+        db.conninfo(),
+        insert_sql(
+            "nano.blocks",
+            with(
+                nano_block("A"),
+                {{"confirmed_at", "'2026-01-01 00:00:00.250+00'"},
+                 {"confirmation_type", "'active_quorum'"}})));
+    CHECK(
+        query_scalar(db.conninfo(), "SELECT latency_ms FROM nano.confirmation_latency")
+        == std::optional<std::string>{"250"});
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            "SELECT count || ' ' || p50_ms FROM nano.confirmation_latency_per_minute "
+            "WHERE confirmation_type = 'active_quorum'")
+        == std::optional<std::string>{"1 250"});
 
-    exec_sql(db.conninfo(),
-             "INSERT INTO solana.slots (slot, status, source, first_shred_at, optimistic_at, "
-             "rooted_at) VALUES (10, 'finalized', 's', '2026-01-01 00:00:00+00', "
-             "'2026-01-01 00:00:00.400+00', '2026-01-01 00:00:13+00')");
-    CHECK(query_scalar(db.conninfo(),
-                       "SELECT shred_to_optimistic_ms || ' ' || shred_to_root_ms FROM "
-                       "solana.slot_latency WHERE slot = 10")
-          == std::optional<std::string>{"400 13000"});
+    exec_sql(
+        db.conninfo(),
+        "INSERT INTO solana.slots (slot, status, source, first_shred_at, optimistic_at, "
+        "rooted_at) VALUES (10, 'finalized', 's', '2026-01-01 00:00:00+00', "
+        "'2026-01-01 00:00:00.400+00', '2026-01-01 00:00:13+00')");
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            "SELECT shred_to_optimistic_ms || ' ' || shred_to_root_ms FROM "
+            "solana.slot_latency WHERE slot = 10")
+        == std::optional<std::string>{"400 13000"});
 
-    exec_sql(db.conninfo(),
-             "INSERT INTO ledgertap.sources (name, chain) VALUES ('s', 'solana');"
-             "INSERT INTO ledgertap.gaps (chain, source, kind, first_slot, last_slot) VALUES "
-             "('solana', 's', 'solana_slot_range', 5, 9);"
-             "INSERT INTO ledgertap.watermarks (source, key, value) VALUES "
-             "('s', 'finalized_slot', 18446744073709551615)");
-    CHECK(query_scalar(db.conninfo(),
-                       "SELECT open_gaps || ' ' || missing || ' ' || (watermarks->>'finalized_slot') "
-                       "FROM ledgertap.coverage WHERE source = 's'")
-          == std::optional<std::string>{"1 5 18446744073709551615"});
+    exec_sql(
+        db.conninfo(),
+        "INSERT INTO ledgertap.sources (name, chain) VALUES ('s', 'solana');"
+        "INSERT INTO ledgertap.gaps (chain, source, kind, first_slot, last_slot) VALUES "
+        "('solana', 's', 'solana_slot_range', 5, 9);"
+        "INSERT INTO ledgertap.watermarks (source, key, value) VALUES "
+        "('s', 'finalized_slot', 18446744073709551615)");
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            "SELECT open_gaps || ' ' || missing || ' ' || (watermarks->>'finalized_slot') "
+            "FROM ledgertap.coverage WHERE source = 's'")
+        == std::optional<std::string>{"1 5 18446744073709551615"});
 }
 
 } // namespace

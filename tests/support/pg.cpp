@@ -6,15 +6,14 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
-#include <libpq-fe.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <libpq-fe.h>
 #include <memory>
 #include <random>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace ledgertap::test {
 
@@ -49,8 +48,12 @@ namespace {
     static std::atomic<unsigned> counter{0};
     std::random_device device;
     const unsigned suffix = device() & 0xffffffU;
-    return fmt::format("lt_{}_{}_{}_{:06x}", sanitize_label(label), static_cast<long>(::getpid()),
-                       counter.fetch_add(1), suffix);
+    return fmt::format(
+        "lt_{}_{}_{}_{:06x}",
+        sanitize_label(label),
+        static_cast<long>(::getpid()),
+        counter.fetch_add(1),
+        suffix);
 }
 
 } // namespace
@@ -91,8 +94,9 @@ std::filesystem::path source_migrations_dir() {
 }
 
 scratch_database::scratch_database(std::string_view label)
-    : server_(test_server_conninfo()), name_(unique_name(label)),
-      conninfo_(with_dbname(server_, name_)) {
+  : server_(test_server_conninfo())
+  , name_(unique_name(label))
+  , conninfo_(with_dbname(server_, name_)) {
     pqxx::connection conn{server_};
     pqxx::nontransaction tx{conn};
     tx.exec("CREATE DATABASE " + tx.quote_name(name_));
