@@ -1,6 +1,7 @@
 #include "query/commands.hpp"
 
 #include "query/duration.hpp"
+#include "query/sql.hpp"
 
 #include <fmt/format.h>
 
@@ -34,12 +35,6 @@ namespace {
 
 // ---- latency -------------------------------------------------------------------------------
 
-constexpr const char* nano_summary_sql = R"(
-SELECT confirmation_type, confirmations, with_latency, per_second, latency_p50_ms, latency_p90_ms,
-       latency_p99_ms, latency_max_ms, election_p50_ms, election_p90_ms, election_p99_ms
-FROM nano.confirmation_summary(now() - $1::interval)
-ORDER BY confirmation_type = 'all', confirmation_type)";
-
 constexpr const char* nano_per_minute_sql = R"(
 SELECT minute, confirmation_type, confirmations, per_second, latency_p50_ms, latency_p90_ms,
        latency_p99_ms, election_p50_ms
@@ -64,15 +59,6 @@ ORDER BY minute)";
 constexpr const char* gap_summary_sql = R"(
 SELECT source, chain, open_gaps, filling_gaps, filled_gaps, unfillable_gaps, missing
 FROM ledgertap.source_status ORDER BY source)";
-
-constexpr const char* gaps_sql = R"(
-SELECT id, chain, source, kind, account, first_slot, last_slot, last_slot - first_slot + 1 AS size,
-       status, attempts, recovered, detected_at, filled_at, last_error
-FROM ledgertap.gaps
-WHERE status IN ('open', 'filling') OR detected_at >= now() - $1::interval
-   OR filled_at >= now() - $1::interval
-ORDER BY status IN ('open', 'filling') DESC, detected_at DESC, id DESC
-LIMIT $2::bigint)";
 
 constexpr const char* sources_sql = R"(
 SELECT source, chain, connected, last_message_at, lag_s, messages_received, open_gaps, missing,
@@ -218,12 +204,6 @@ constexpr const char* solana_validators_sql = R"(
 SELECT * FROM solana.validator_votes(now() - $1::interval)
 ORDER BY votes DESC, vote_pubkey LIMIT $2::bigint)";
 
-constexpr const char* telemetry_summary_sql = R"(
-SELECT * FROM nano.telemetry_spread(now() - $1::interval))";
-
-constexpr const char* telemetry_versions_sql = R"(
-SELECT * FROM nano.telemetry_versions(now() - $1::interval) ORDER BY peers DESC, version)";
-
 constexpr const char* telemetry_peers_sql = R"(
 SELECT node_id, address, port, version, cemented_count, block_count, unchecked_count, peer_count,
        uptime_s, telemetry_at
@@ -238,7 +218,7 @@ command_result run_latency(session& db, const command_options& options) {
     command_result r;
     r.sections.push_back(fetch(db, "nano_summary",
                                "Nano confirmation latency (ms) by confirmation type, " + when,
-                               section_shape::rows, nano_summary_sql, {p[0]}));
+                               section_shape::rows, sql::nano_summary, {p[0]}));
     r.sections.push_back(fetch(db, "nano_per_minute",
                                "Nano confirmations per minute, latency percentiles (ms)",
                                section_shape::rows, nano_per_minute_sql, p));
@@ -259,7 +239,7 @@ command_result run_gaps(session& db, const command_options& options) {
     r.sections.push_back(fetch(db, "gaps",
                                "Gaps: open and filling, and any detected or filled in the " +
                                    since_label(options),
-                               section_shape::rows, gaps_sql, p));
+                               section_shape::rows, sql::gaps, p));
     return r;
 }
 
@@ -363,9 +343,9 @@ command_result run_telemetry(session& db, const command_options& options) {
     command_result r;
     r.sections.push_back(fetch(db, "telemetry_summary",
                                "Nano peers' telemetry (latest per peer), " + since_label(options),
-                               section_shape::record, telemetry_summary_sql, {p[0]}));
+                               section_shape::record, sql::telemetry_summary, {p[0]}));
     r.sections.push_back(fetch(db, "telemetry_versions", "Peers by node version (share 0..1)",
-                               section_shape::rows, telemetry_versions_sql, {p[0]}));
+                               section_shape::rows, sql::telemetry_versions, {p[0]}));
     r.sections.push_back(fetch(db, "telemetry_peers", "Peers (highest cemented count first)",
                                section_shape::rows, telemetry_peers_sql, p));
     return r;

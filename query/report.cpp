@@ -2,6 +2,7 @@
 
 #include "query/duration.hpp"
 #include "query/html.hpp"
+#include "query/sql.hpp"
 
 #include <fmt/format.h>
 
@@ -32,10 +33,6 @@ FROM (SELECT min(confirmed_at) AS lo, max(confirmed_at) AS hi FROM nano.blocks
       WHERE first_shred_at >= now() - $1::interval) AS s,
      (SELECT min(block_time) AS lo, max(block_time) AS hi FROM solana.blocks
       WHERE block_time >= now() - $1::interval) AS b)";
-
-constexpr const char* nano_summary_sql = R"(
-SELECT * FROM nano.confirmation_summary(now() - $1::interval)
-ORDER BY confirmation_type = 'all', confirmation_type)";
 
 constexpr const char* nano_stats_sql = R"(
 SELECT extract(epoch FROM bucket_start)::float8 AS t, confirmation_type, confirmations, per_second,
@@ -72,21 +69,6 @@ constexpr const char* sources_sql = R"(
 SELECT source, chain, connected, last_message_at, lag_s, messages_received, open_gaps,
        filling_gaps, filled_gaps, missing, node_version, watermarks
 FROM ledgertap.source_status ORDER BY source)";
-
-constexpr const char* gaps_sql = R"(
-SELECT id, chain, source, kind, account, first_slot, last_slot, last_slot - first_slot + 1 AS size,
-       status, attempts, recovered, detected_at, filled_at, last_error
-FROM ledgertap.gaps
-WHERE status IN ('open', 'filling') OR detected_at >= now() - $1::interval
-   OR filled_at >= now() - $1::interval
-ORDER BY status IN ('open', 'filling') DESC, detected_at DESC, id DESC
-LIMIT $2::bigint)";
-
-constexpr const char* telemetry_summary_sql = R"(
-SELECT * FROM nano.telemetry_spread(now() - $1::interval))";
-
-constexpr const char* telemetry_versions_sql = R"(
-SELECT * FROM nano.telemetry_versions(now() - $1::interval) ORDER BY peers DESC, version)";
 
 // ---- reading cells -------------------------------------------------------------------------
 
@@ -597,16 +579,16 @@ report_data collect_report(session& db, const command_options& options) {
         d.bucket_seconds = choose_bucket_seconds(static_cast<double>(options.since.count()));
     }
     const std::string bucket = pg_interval(std::chrono::seconds{d.bucket_seconds});
-    d.nano_summary = db.run(nano_summary_sql, {since});
+    d.nano_summary = db.run(sql::nano_summary, {since});
     d.nano_stats = db.run(nano_stats_sql, {since, bucket});
     d.solana_summary = db.run(solana_summary_sql, {since});
     d.slot_steps = db.run(slot_steps_sql, {since});
     d.slot_stats = db.run(slot_stats_sql, {since, bucket});
     d.block_stats = db.run(block_stats_sql, {since, bucket});
     d.sources = db.run(sources_sql, {});
-    d.gaps = db.run(gaps_sql, {since, std::to_string(report_gap_limit)});
-    d.telemetry_summary = db.run(telemetry_summary_sql, {since});
-    d.telemetry_versions = db.run(telemetry_versions_sql, {since});
+    d.gaps = db.run(sql::gaps, {since, std::to_string(report_gap_limit)});
+    d.telemetry_summary = db.run(sql::telemetry_summary, {since});
+    d.telemetry_versions = db.run(sql::telemetry_versions, {since});
     return d;
 }
 

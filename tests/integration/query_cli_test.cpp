@@ -27,6 +27,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -35,7 +36,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-#include <cstring>
 #include <vector>
 
 extern char** environ; // NOLINT(readability-redundant-declaration)
@@ -800,6 +800,8 @@ TEST_CASE("the query session is read-only: writes fail and change nothing",
         INFO(sql);
         session db{conninfo};
         CHECK(db.run("SELECT current_setting('transaction_read_only')").rows[0][0] == "on");
+        CHECK(db.run("SELECT current_setting('transaction_isolation')").rows[0][0]
+              == "repeatable read");
         // Turning the session default off does not open the running transaction for writing.
         (void)db.run("SET default_transaction_read_only = off");
         try {
