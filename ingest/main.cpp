@@ -57,8 +57,19 @@ struct cli_options {
 }
 
 [[nodiscard]] int run_migrate_mode(const cli_options& options) {
-    const ledgertap::ingest::conninfo_choice db
-        = ledgertap::ingest::resolve_conninfo(given(options.db));
+    std::string configured_db;
+    if (!options.config_file.empty()) {
+        try {
+            ledgertap::ingest::config cfg;
+            ledgertap::ingest::apply_toml_file(cfg, options.config_file);
+            configured_db = cfg.database;
+        } catch (const ledgertap::ingest::config_error& e) {
+            fmt::print(stderr, "ledgertap-ingest migrate: configuration error: {}\n", e.what());
+            return exit_usage;
+        }
+    }
+    const ledgertap::ingest::conninfo_choice db = ledgertap::ingest::resolve_conninfo(
+        given(options.db.empty() ? configured_db : options.db));
     try {
         std::optional<std::filesystem::path> flag_dir;
         if (!options.migrations_dir.empty()) {
