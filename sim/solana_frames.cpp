@@ -756,7 +756,7 @@ void solana_encoder::append_raw_message(std::string& out, const solana_transacti
         append_name(out, tx.account_keys[i]);
     }
     out += R"(],"recentBlockhash":)";
-    append_b58(out, tx.recent_blockhash);
+    append_name(out, tx.recent_blockhash); // the same for a whole block: memoized
     out += R"(,"instructions":[)";
     for (std::size_t i = 0; i < tx.instructions.size(); ++i) {
         const solana_instruction& ix = tx.instructions[i];
@@ -812,7 +812,7 @@ void solana_encoder::append_parsed_message(std::string& out, const solana_transa
     out += R"({"accountKeys":)";
     append_parsed_keys(out, tx);
     out += R"(,"recentBlockhash":)";
-    append_b58(out, tx.recent_blockhash);
+    append_name(out, tx.recent_blockhash);
     out += R"(,"instructions":[)";
     for (std::size_t i = 0; i < tx.instructions.size(); ++i) {
         if (i != 0) {

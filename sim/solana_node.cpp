@@ -13,6 +13,7 @@ namespace {
 constexpr std::uint32_t firehose_min_transactions = 1000;
 constexpr std::uint32_t firehose_max_transactions = 2000;
 constexpr std::size_t firehose_cache_blocks = 48;
+constexpr std::chrono::milliseconds reorder_max_hold{250};
 
 /// The request id of a JSON-RPC body, as JSON text ("null" when unknown or a batch).
 std::string request_id(std::string_view body) {
@@ -198,8 +199,9 @@ void solana_node::tick() {
         std::chrono::duration_cast<std::chrono::microseconds>(next_tick_ - now));
     server_.schedule(delay, [this] { tick(); });
     for (auto& [id, st] : sessions_) {
-        if (!st->reorder_buffer.empty()) {
-            flush_reorder(*st); // never hold a partial window longer than a slot
+        // Never hold a partial window for long.
+        if (!st->reorder_buffer.empty() && now - st->reorder_since >= reorder_max_hold) {
+            flush_reorder(*st);
         }
     }
 }
@@ -342,6 +344,9 @@ void solana_node::notify(std::uint64_t session, const ws_frame& frame, std::stri
     const bool twice = config_.duplicate > 0.0 && uniform(st->rng) < config_.duplicate;
     for (int copy = 0; copy < (twice ? 2 : 1); ++copy) {
         if (config_.reorder > 1) {
+            if (st->reorder_buffer.empty()) {
+                st->reorder_since = std::chrono::steady_clock::now();
+            }
             st->reorder_buffer.push_back(frame);
             if (st->reorder_buffer.size() >= config_.reorder) {
                 flush_reorder(*st);

@@ -104,6 +104,7 @@ private:
         std::uint64_t since_malformed = 0;
         std::uint32_t malformed_rotation = 0;
         std::vector<ws_frame> reorder_buffer;
+        std::chrono::steady_clock::time_point reorder_since{};
         std::map<std::string, std::uint64_t, std::less<>> sent; ///< notifications by method
         std::uint64_t replies = 0;
         std::uint64_t dropped = 0;

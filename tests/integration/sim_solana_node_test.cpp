@@ -16,11 +16,14 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -127,6 +130,7 @@ public:
     }
 
     [[nodiscard]] solana_node& node() { return *node_; }
+    [[nodiscard]] server& srv() { return *server_; }
     [[nodiscard]] truth_writer& truth() { return *truth_; }
     [[nodiscard]] const std::string& truth_path() const { return truth_path_; }
 
@@ -195,6 +199,13 @@ std::vector<rapidjson::Document> truth_records(const std::string& path) {
 
 std::string kind_of(const rapidjson::Document& d) { return d["kind"].GetString(); }
 
+/// "[" + the number (built by appending: GCC 12 -O3 warns falsely on "literal" + std::string&&).
+std::string open_list(std::uint64_t value) {
+    std::string out = "[";
+    out += std::to_string(value);
+    return out;
+}
+
 /// A key of the node's chain (a twin chain built from the same parameters is identical).
 std::string b58(const schema::bytes32& key) { return schema::base58_encode(key); }
 
@@ -253,17 +264,17 @@ TEST_CASE("every unsubscribe answers true once, then Invalid subscription id.", 
         INFO(base);
         const std::uint64_t sub = subscribe(*c, ++id, base + "Subscribe", params);
         // Another connection cannot remove it.
-        check_error(call(*other, ++id, base + "Unsubscribe", "[" + std::to_string(sub) + "]"),
+        check_error(call(*other, ++id, base + "Unsubscribe", open_list(sub) + "]"),
                     -32602, "Invalid subscription id.");
-        const auto ok = call(*c, ++id, base + "Unsubscribe", "[" + std::to_string(sub) + "]");
+        const auto ok = call(*c, ++id, base + "Unsubscribe", open_list(sub) + "]");
         REQUIRE(ok.HasMember("result"));
         CHECK(ok["result"].IsTrue());
-        check_error(call(*c, ++id, base + "Unsubscribe", "[" + std::to_string(sub) + "]"),
+        check_error(call(*c, ++id, base + "Unsubscribe", open_list(sub) + "]"),
                     -32602, "Invalid subscription id.");
     }
     // The method's kind is not checked: slotUnsubscribe removes an account subscription.
     const std::uint64_t acct = subscribe(*c, ++id, "accountSubscribe", "[\"" + key + "\"]");
-    CHECK(call(*c, ++id, "slotUnsubscribe", "[" + std::to_string(acct) + "]")["result"].IsTrue());
+    CHECK(call(*c, ++id, "slotUnsubscribe", open_list(acct) + "]")["result"].IsTrue());
     check_error(call(*c, ++id, "slotUnsubscribe", R"(["x"])"), -32602,
                 R"(Invalid params: invalid type: string "x", expected u64.)");
 }
@@ -540,7 +551,7 @@ TEST_CASE("blockSubscribe renders confirmed and finalized blocks and catches up 
         prev_slot = slot;
         prev_hash = block["blockhash"].GetString();
         // The same block over HTTP.
-        const auto http = f.rpc("getBlock", "[" + std::to_string(slot)
+        const auto http = f.rpc("getBlock", open_list(slot)
             + R"(,{"transactionDetails":"signatures","maxSupportedTransactionVersion":0}])");
         CHECK(std::string(http["result"]["blockhash"].GetString()) == prev_hash);
         CHECK(http["result"]["signatures"].Size() == block["signatures"].Size());
@@ -765,8 +776,8 @@ TEST_CASE("signatureSubscribe is one-shot, with an optional received notificatio
     CHECK(notes[2]["params"]["subscription"].GetUint64() == b);
     CHECK(notes[2]["params"]["result"]["context"]["slot"].GetUint64() == future[1]);
     // Final notifications remove the subscription.
-    check_error(call(*c, 3, "signatureUnsubscribe", "[" + std::to_string(a) + "]"), -32602, "Invalid subscription id.");
-    check_error(call(*c, 4, "signatureUnsubscribe", "[" + std::to_string(b) + "]"), -32602, "Invalid subscription id.");
+    check_error(call(*c, 3, "signatureUnsubscribe", open_list(a) + "]"), -32602, "Invalid subscription id.");
+    check_error(call(*c, 4, "signatureUnsubscribe", open_list(b) + "]"), -32602, "Invalid subscription id.");
     // A signature that already landed is never notified.
     (void)subscribe(*c, 5, "signatureSubscribe", "[\"" + tx_a.signature_b58 + R"(",{"commitment":"processed"}])");
     CHECK(notifications(*c, "signatureNotification", 1, 300ms).empty());
@@ -829,7 +840,7 @@ TEST_CASE("every finalized block in the truth file is served by getBlock; skippe
         const auto& t = *blocks[i];
         const std::uint64_t slot = t["slot"].GetUint64();
         INFO("slot " << slot);
-        const auto doc = f.rpc("getBlock", "[" + std::to_string(slot)
+        const auto doc = f.rpc("getBlock", open_list(slot)
             + R"(,{"encoding":"json","transactionDetails":"signatures","rewards":false,"maxSupportedTransactionVersion":0}])");
         REQUIRE(doc.HasMember("result"));
         const auto& b = doc["result"];
@@ -845,19 +856,19 @@ TEST_CASE("every finalized block in the truth file is served by getBlock; skippe
         }
     }
     for (const auto slot : skipped) {
-        const auto doc = f.rpc("getBlock", "[" + std::to_string(slot) + R"(,{"maxSupportedTransactionVersion":0}])");
+        const auto doc = f.rpc("getBlock", open_list(slot) + R"(,{"maxSupportedTransactionVersion":0}])");
         check_error(doc, -32007,
                     "Slot " + std::to_string(slot) + " was skipped, or missing due to ledger jump to recent snapshot");
-        check_error(f.rpc("getBlockTime", "[" + std::to_string(slot) + "]"), -32007,
+        check_error(f.rpc("getBlockTime", open_list(slot) + "]"), -32007,
                     "Slot " + std::to_string(slot) + " was skipped, or missing due to ledger jump to recent snapshot");
     }
-    const auto listed = f.rpc("getBlocks", "[" + std::to_string(first) + "," + std::to_string(block_slots.back()) + "]");
+    const auto listed = f.rpc("getBlocks", open_list(first) + "," + std::to_string(block_slots.back()) + "]");
     std::vector<std::uint64_t> got;
     for (const auto& v : listed["result"].GetArray()) {
         got.push_back(v.GetUint64());
     }
     CHECK(got == block_slots);
-    const auto limited = f.rpc("getBlocksWithLimit", "[" + std::to_string(first) + ",5]");
+    const auto limited = f.rpc("getBlocksWithLimit", open_list(first) + ",5]");
     REQUIRE(limited["result"].Size() == 5);
     CHECK(limited["result"][4].GetUint64() == block_slots[4]);
 }
@@ -875,21 +886,21 @@ TEST_CASE("getBlock distinguishes not-yet-final, skipped, cleaned-up and unsuppo
     CHECK(f.rpc("minimumLedgerSlot")["result"].GetUint64() == first);
 
     const std::uint64_t future = processed + 1000;
-    check_error(f.rpc("getBlock", "[" + std::to_string(future) + "]"), -32004,
+    check_error(f.rpc("getBlock", open_list(future) + "]"), -32004,
                 "Block not available for slot " + std::to_string(future));
-    check_error(f.rpc("getBlockTime", "[" + std::to_string(future) + "]"), -32004,
+    check_error(f.rpc("getBlockTime", open_list(future) + "]"), -32004,
                 "Block not available for slot " + std::to_string(future));
-    check_error(f.rpc("getBlock", "[" + std::to_string(first - 1) + "]"), -32001,
+    check_error(f.rpc("getBlock", open_list(first - 1) + "]"), -32001,
                 "Block " + std::to_string(first - 1) + " cleaned up, does not exist on node. First available block: "
                     + std::to_string(first));
-    check_error(f.rpc("getBlock", "[" + std::to_string(first) + R"(,{"commitment":"processed"}])"), -32602,
+    check_error(f.rpc("getBlock", open_list(first) + R"(,{"commitment":"processed"}])"), -32602,
                 "Method does not support commitment below `confirmed`");
     // A block between finalized and confirmed: -32004 at finalized, served at confirmed.
     REQUIRE(wait_until([&] { return f.slot("confirmed") > f.slot("finalized") + 1; }));
     const std::uint64_t c2 = f.slot("confirmed");
-    const auto at_confirmed = f.rpc("getBlock", "[" + std::to_string(c2) + R"(,{"commitment":"confirmed","maxSupportedTransactionVersion":0}])");
+    const auto at_confirmed = f.rpc("getBlock", open_list(c2) + R"(,{"commitment":"confirmed","maxSupportedTransactionVersion":0}])");
     if (f.slot("finalized") < c2) {
-        check_error(f.rpc("getBlock", "[" + std::to_string(c2) + R"(,{"maxSupportedTransactionVersion":0}])"), -32004,
+        check_error(f.rpc("getBlock", open_list(c2) + R"(,{"maxSupportedTransactionVersion":0}])"), -32004,
                     "Block not available for slot " + std::to_string(c2));
     }
     REQUIRE(at_confirmed.HasMember("result"));
@@ -897,7 +908,7 @@ TEST_CASE("getBlock distinguishes not-yet-final, skipped, cleaned-up and unsuppo
     // The first finalized block with a v0 transaction needs maxSupportedTransactionVersion.
     bool saw_v0 = false;
     for (std::uint64_t s = first; s <= f.slot("finalized") && !saw_v0; ++s) {
-        const auto doc = f.rpc("getBlock", "[" + std::to_string(s) + R"(,{"transactionDetails":"none","rewards":false}])");
+        const auto doc = f.rpc("getBlock", open_list(s) + R"(,{"transactionDetails":"none","rewards":false}])");
         if (doc.HasMember("error") && doc["error"]["code"].GetInt() == -32015) {
             saw_v0 = true;
             CHECK(std::string(doc["error"]["message"].GetString())
@@ -907,7 +918,7 @@ TEST_CASE("getBlock distinguishes not-yet-final, skipped, cleaned-up and unsuppo
     CHECK(saw_v0);
     // Legacy form [slot, "encoding"] and every encoding parse.
     for (const char* enc : {"json", "jsonParsed", "base64", "base58"}) {
-        const auto doc = f.rpc("getBlock", "[" + std::to_string(first) + R"(,{"encoding":")" + enc + R"(","maxSupportedTransactionVersion":0}])");
+        const auto doc = f.rpc("getBlock", open_list(first) + R"(,{"encoding":")" + enc + R"(","maxSupportedTransactionVersion":0}])");
         INFO(enc);
         CHECK(doc.HasMember("result"));
     }
@@ -919,21 +930,21 @@ TEST_CASE("getBlocks clamps to the root and enforces its limits", "[sim][solana_
     const std::uint64_t first = f.rpc("getFirstAvailableBlock")["result"].GetUint64();
     const std::uint64_t root = f.slot("finalized");
     // The end is clamped to the root (no error for a huge end that the clamp brings in range).
-    const auto clamped = f.rpc("getBlocks", "[" + std::to_string(first) + "," + std::to_string(first + 10'000'000) + "]");
+    const auto clamped = f.rpc("getBlocks", open_list(first) + "," + std::to_string(first + 10'000'000) + "]");
     REQUIRE(clamped.HasMember("result"));
     CHECK(clamped["result"][clamped["result"].Size() - 1].GetUint64() <= f.slot("finalized"));
     CHECK(clamped["result"][clamped["result"].Size() - 1].GetUint64() >= root);
     check_error(f.rpc("getBlocks", "[0," + std::to_string(first) + "]"), -32602, "Slot range too large; max 500000");
-    CHECK(f.rpc("getBlocks", "[" + std::to_string(root + 100) + "]")["result"].Size() == 0);
-    check_error(f.rpc("getBlocks", "[" + std::to_string(first) + R"(,{"commitment":"processed"}])"), -32602,
+    CHECK(f.rpc("getBlocks", open_list(root + 100) + "]")["result"].Size() == 0);
+    check_error(f.rpc("getBlocks", open_list(first) + R"(,{"commitment":"processed"}])"), -32602,
                 "Method does not support commitment below `confirmed`");
-    check_error(f.rpc("getBlocksWithLimit", "[" + std::to_string(first) + ",500001]"), -32602, "Limit too large; max 500000");
+    check_error(f.rpc("getBlocksWithLimit", open_list(first) + ",500001]"), -32602, "Limit too large; max 500000");
     // With confirmed, confirmed-but-unrooted blocks are included.
     REQUIRE(wait_until([&] { return f.slot("confirmed") > f.slot("finalized"); }));
-    const auto confirmed = f.rpc("getBlocks", "[" + std::to_string(first) + R"(,{"commitment":"confirmed"}])");
-    const auto finalized = f.rpc("getBlocks", "[" + std::to_string(first) + R"(,{"commitment":"finalized"}])");
+    const auto confirmed = f.rpc("getBlocks", open_list(first) + R"(,{"commitment":"confirmed"}])");
+    const auto finalized = f.rpc("getBlocks", open_list(first) + R"(,{"commitment":"finalized"}])");
     CHECK(confirmed["result"].Size() >= finalized["result"].Size());
-    const auto min_context = f.rpc("getBlocks", "[" + std::to_string(first) + R"(,{"minContextSlot":18446744073709551615}])");
+    const auto min_context = f.rpc("getBlocks", open_list(first) + R"(,{"minContextSlot":18446744073709551615}])");
     REQUIRE(min_context.HasMember("error"));
     CHECK(min_context["error"]["code"].GetInt() == -32016);
     CHECK(min_context["error"]["data"]["contextSlot"].IsUint64());
@@ -943,7 +954,7 @@ TEST_CASE("getSignatureStatuses reports commitment per signature", "[sim][solana
     fixture f;
     REQUIRE(wait_until([&] { return f.node().finalized_slot() != 0; }));
     const std::uint64_t first = f.rpc("getFirstAvailableBlock")["result"].GetUint64();
-    const auto block = f.rpc("getBlock", "[" + std::to_string(first) + R"(,{"transactionDetails":"signatures","maxSupportedTransactionVersion":0}])");
+    const auto block = f.rpc("getBlock", open_list(first) + R"(,{"transactionDetails":"signatures","maxSupportedTransactionVersion":0}])");
     const std::string sig = block["result"]["signatures"][0].GetString();
     const std::string unknown = schema::base58_encode(schema::bytes64{{3, 1, 4}});
     const auto doc = f.rpc("getSignatureStatuses", R"([[")" + sig + R"(",")" + unknown + R"("],{"searchTransactionHistory":true}])");
@@ -966,7 +977,7 @@ TEST_CASE("getSignatureStatuses reports commitment per signature", "[sim][solana
     check_error(f.rpc("getNothing"), -32601, "Method not found");
     const auto version = f.rpc("getVersion");
     CHECK(version["result"].HasMember("solana-core"));
-    const auto t = f.rpc("getBlockTime", "[" + std::to_string(first) + "]");
+    const auto t = f.rpc("getBlockTime", open_list(first) + "]");
     CHECK(t["result"].IsInt64());
 }
 
@@ -987,6 +998,279 @@ TEST_CASE("the same seed gives the same chain, served identically", "[sim][solan
         const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"getBlock","params":[)" + std::to_string(s.GetUint64())
             + R"(,{"encoding":"base64","maxSupportedTransactionVersion":0}]})";
         CHECK(test::http_post(a.rpc_url(), body).body == test::http_post(b.rpc_url(), body).body);
+    }
+}
+
+// ---- faults ----------------------------------------------------------------------------------------------
+
+/// Waits for the truth record of a closed connection (written by on_close).
+std::optional<rapidjson::Document> connection_record(fixture& f) {
+    std::optional<rapidjson::Document> found;
+    (void)wait_until([&] {
+        f.truth().flush();
+        for (auto& r : truth_records(f.truth_path())) {
+            if (kind_of(r) == "solana_connection") {
+                found = std::move(r);
+                return true;
+            }
+        }
+        return false;
+    });
+    return found;
+}
+
+TEST_CASE("drop loses notifications but not data, and the truth counts them", "[sim][solana_node][faults]") {
+    auto config = fast_config();
+    config.drop = 0.5;
+    fixture f(std::move(config));
+    std::vector<std::uint64_t> roots;
+    {
+        auto c = f.connect();
+        (void)subscribe(*c, 1, "rootSubscribe");
+        const std::uint64_t from = f.slot("finalized");
+        REQUIRE(wait_until([&] { return f.slot("finalized") >= from + 60; }));
+        for (const auto& d : notifications(*c, "rootNotification", 1000, 300ms)) {
+            roots.push_back(d["params"]["result"].GetUint64());
+        }
+    }
+    CHECK(roots.size() > 5);
+    CHECK(std::adjacent_find(roots.begin(), roots.end(), [](auto a, auto b) { return b > a + 1; }) != roots.end());
+    const auto record = connection_record(f);
+    REQUIRE(record);
+    const std::uint64_t dropped = (*record)["dropped"].GetUint64();
+    CHECK(dropped > 5);
+    CHECK((*record)["notifications"]["rootNotification"].GetUint64() >= roots.size() + dropped);
+    CHECK(std::string((*record)["end"].GetString()) == "client");
+    // Every root the client missed is still served over RPC.
+    for (std::size_t i = 1; i < roots.size(); ++i) {
+        for (std::uint64_t s = roots[i - 1] + 1; s < roots[i]; ++s) {
+            const auto doc = f.rpc("getBlock", open_list(s) + R"(,{"transactionDetails":"none","maxSupportedTransactionVersion":0}])");
+            CHECK((doc.HasMember("result") || doc["error"]["code"].GetInt() == -32007));
+        }
+    }
+}
+
+TEST_CASE("duplicate sends some notifications twice", "[sim][solana_node][faults]") {
+    auto config = fast_config();
+    config.duplicate = 0.5;
+    fixture f(std::move(config));
+    auto c = f.connect();
+    (void)subscribe(*c, 1, "rootSubscribe");
+    std::vector<std::uint64_t> roots;
+    for (const auto& d : notifications(*c, "rootNotification", 40)) {
+        roots.push_back(d["params"]["result"].GetUint64());
+    }
+    REQUIRE(roots.size() == 40);
+    CHECK(std::is_sorted(roots.begin(), roots.end()));
+    CHECK(std::adjacent_find(roots.begin(), roots.end()) != roots.end());
+}
+
+TEST_CASE("reorder shuffles notifications within a window", "[sim][solana_node][faults]") {
+    auto config = fast_config();
+    config.reorder = 8;
+    fixture f(std::move(config));
+    auto c = f.connect();
+    (void)subscribe(*c, 1, "rootSubscribe");
+    std::vector<std::uint64_t> roots;
+    for (const auto& d : notifications(*c, "rootNotification", 40)) {
+        roots.push_back(d["params"]["result"].GetUint64());
+    }
+    REQUIRE(roots.size() == 40);
+    CHECK_FALSE(std::is_sorted(roots.begin(), roots.end()));
+    std::set<std::uint64_t> distinct(roots.begin(), roots.end());
+    CHECK(distinct.size() == roots.size()); // nothing lost or doubled
+}
+
+TEST_CASE("disconnect-every drops the connection without a close frame after N messages", "[sim][solana_node][faults]") {
+    auto config = fast_config();
+    config.disconnect_every = 25;
+    fixture f(std::move(config));
+    auto c = f.connect();
+    c->send_text(R"({"jsonrpc":"2.0","id":1,"method":"slotsUpdatesSubscribe"})");
+    REQUIRE(c->wait_closed(wait_long));
+    const auto info = c->close_info();
+    CHECK_FALSE(info.close_frame);
+    std::size_t messages = 0;
+    while (c->next(10ms)) {
+        ++messages;
+    }
+    CHECK(messages == 25); // the reply and 24 notifications
+    const auto record = connection_record(f);
+    REQUIRE(record);
+    CHECK(std::string((*record)["end"].GetString()) == "disconnect_every");
+    CHECK((*record)["frames"].GetUint64() == 25);
+}
+
+TEST_CASE("an outage drops connections and refuses new ones while the chain moves on", "[sim][solana_node][faults]") {
+    auto config = fast_config();
+    config.outage = outage_window{0.4, 0.8};
+    fixture f(std::move(config));
+    auto before = f.connect();
+    (void)subscribe(*before, 1, "slotSubscribe");
+    REQUIRE(before->wait_closed(wait_long));
+    CHECK_FALSE(before->close_info().close_frame);
+    const std::uint64_t at_start = f.slot("processed");
+    ws_client during("127.0.0.1", f.ws_port(), 2000ms);
+    CHECK_FALSE(during.connected());
+    std::unique_ptr<ws_client> after;
+    REQUIRE(wait_until([&] {
+        after = std::make_unique<ws_client>("127.0.0.1", f.ws_port(), 500ms);
+        return after->connected();
+    }));
+    CHECK(f.slot("processed") > at_start + 10); // about 0.8 s of slots went by
+    (void)subscribe(*after, 1, "slotSubscribe");
+    CHECK(after->next_containing("slotNotification", wait_long));
+}
+
+TEST_CASE("malformed-every injects invalid JSON, binary and oversized frames", "[sim][solana_node][faults]") {
+    auto config = fast_config();
+    config.malformed_every = 4;
+    config.oversized_bytes = 200'000;
+    fixture f(std::move(config));
+    auto c = f.connect();
+    (void)subscribe(*c, 1, "slotsUpdatesSubscribe");
+    bool invalid = false;
+    bool binary = false;
+    bool oversized = false;
+    std::size_t good = 0;
+    const auto deadline = std::chrono::steady_clock::now() + wait_long;
+    while (!(invalid && binary && oversized && good > 10) && std::chrono::steady_clock::now() < deadline) {
+        const auto m = c->next(50ms);
+        if (!m) {
+            continue;
+        }
+        if (m->binary) {
+            binary = true;
+            continue;
+        }
+        if (m->data.size() >= 200'000) {
+            oversized = true;
+            continue;
+        }
+        rapidjson::Document doc;
+        doc.Parse(m->data.data(), m->data.size());
+        if (doc.HasParseError()) {
+            invalid = true;
+        } else {
+            ++good;
+        }
+    }
+    CHECK(invalid);
+    CHECK(binary);
+    CHECK(oversized);
+    CHECK(good > 10);
+}
+
+TEST_CASE("RPC faults: realistic errors at the configured rate, and delays", "[sim][solana_node][faults]") {
+    auto config = fast_config();
+    config.rpc_error_rate = 0.5;
+    config.rpc_delay = 120ms;
+    fixture f(std::move(config));
+    std::map<std::string, int> kinds;
+    for (int i = 0; i < 24; ++i) {
+        const auto r = test::http_post(f.rpc_url(), R"({"jsonrpc":"2.0","id":7,"method":"getSlot"})");
+        REQUIRE(r.ok);
+        CHECK(r.elapsed >= 120ms);
+        if (r.status != 200) {
+            kinds[std::to_string(r.status)]++;
+            continue;
+        }
+        const auto doc = parse(r.body);
+        CHECK(doc["id"].GetUint64() == 7);
+        kinds[doc.HasMember("error") ? std::to_string(doc["error"]["code"].GetInt()) : "ok"]++;
+    }
+    CHECK(kinds["ok"] > 0);
+    CHECK(kinds["ok"] < 24);
+    CHECK(kinds.size() >= 3);
+    for (const auto& [kind, n] : kinds) {
+        INFO(kind);
+        CHECK((kind == "ok" || kind == "503" || kind == "429" || kind == "500" || kind == "-32005"));
+    }
+}
+
+TEST_CASE("the firehose streams full blocks and logs as fast as the client reads", "[sim][solana_node][firehose]") {
+    auto config = fast_config();
+    config.firehose = true;
+    config.slot_time = 1s; // the pace comes from the client, not the timer
+    config.history_slots = 8;
+    fixture f(std::move(config));
+    auto c = f.connect();
+    (void)subscribe(*c, 1, "blockSubscribe",
+        R"(["all",{"commitment":"confirmed","encoding":"base64","transactionDetails":"full","maxSupportedTransactionVersion":0}])");
+    (void)subscribe(*c, 2, "logsSubscribe", R"(["allWithVotes",{"commitment":"processed"}])");
+    const auto block = c->next_containing("blockNotification", wait_long);
+    REQUIRE(block);
+    const auto doc = parse(block->data);
+    const auto txs = doc["params"]["result"]["value"]["block"]["transactions"].Size();
+    CHECK(txs >= 1000);
+    CHECK(txs <= 2000);
+    const std::uint64_t slot_before = f.slot("processed");
+    REQUIRE(wait_until([&] { return f.slot("processed") > slot_before + 3; }, 10s));
+}
+
+/// CPU seconds the server's service thread has used so far.
+double service_cpu_seconds(fixture& f) {
+    std::promise<double> done;
+    auto result = done.get_future();
+    f.srv().post([&done] {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        done.set_value(static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9);
+    });
+    REQUIRE(result.wait_for(5s) == std::future_status::ready);
+    return result.get();
+}
+
+/// Firehose throughput (hidden; run with "[solana_firehose_bench]" on a Release build). Prints
+/// transactions delivered per second for three subscription mixes.
+TEST_CASE("firehose throughput", "[.][sim][solana_firehose_bench]") {
+    struct mode {
+        const char* name;
+        std::vector<std::string> subscriptions;
+        bool logs_count_txs; ///< every logs notification is one transaction
+    };
+    const std::vector<mode> modes = {
+        {"logsSubscribe allWithVotes (processed)", {R"({"jsonrpc":"2.0","id":1,"method":"logsSubscribe","params":["allWithVotes",{"commitment":"processed"}]})"}, true},
+        {"blockSubscribe full base64 (confirmed)", {R"({"jsonrpc":"2.0","id":1,"method":"blockSubscribe","params":["all",{"commitment":"confirmed","encoding":"base64","maxSupportedTransactionVersion":0}]})"}, false},
+        {"blockSubscribe full json (confirmed)", {R"({"jsonrpc":"2.0","id":1,"method":"blockSubscribe","params":["all",{"commitment":"confirmed","encoding":"json","maxSupportedTransactionVersion":0}]})"}, false},
+    };
+    for (const auto& m : modes) {
+        auto config = fast_config();
+        config.firehose = true;
+        config.slot_time = 10s;
+        config.history_slots = 8;
+        config.finalize_depth = 32;
+        fixture f(std::move(config));
+        auto c = f.connect();
+        c->set_count_only(true);
+        for (const auto& s : m.subscriptions) {
+            c->send_text(s);
+        }
+        REQUIRE(wait_until([&] { return c->messages_received() > 2; }));
+        const std::uint64_t slot0 = f.node().processed_slot();
+        const std::uint64_t msgs0 = c->messages_received();
+        const std::uint64_t bytes0 = c->bytes_received();
+        const double cpu0 = service_cpu_seconds(f);
+        const auto t0 = std::chrono::steady_clock::now();
+        std::this_thread::sleep_for(5s);
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double cpu = service_cpu_seconds(f) - cpu0;
+        const std::uint64_t msgs = c->messages_received() - msgs0;
+        const std::uint64_t bytes = c->bytes_received() - bytes0;
+        const std::uint64_t slot1 = f.node().processed_slot();
+        c.reset();
+        f.stop();
+        std::uint64_t txs = 0;
+        for (const auto s : f.node().chain().blocks_in(slot0 + 1, slot1)) {
+            txs += f.node().chain().find(s)->transaction_count;
+        }
+        const double delivered = m.logs_count_txs ? static_cast<double>(msgs) : static_cast<double>(txs);
+        const double tx_rate = delivered / secs;
+        WARN(m.name << ": " << tx_rate << " tx/s, " << static_cast<double>(msgs) / secs << " msg/s, "
+                    << static_cast<double>(bytes) / secs / 1e6 << " MB/s over " << secs << " s ("
+                    << (slot1 - slot0) << " slots); service thread " << cpu << " CPU-s = "
+                    << delivered / cpu << " tx per CPU-second");
+        CHECK(tx_rate > 0);
     }
 }
 
