@@ -3,6 +3,7 @@
 #include "ingest/db.hpp"
 #include "ingest/feed_client.hpp"
 #include "ingest/gap_tables.hpp"
+#include "ingest/http_server.hpp"
 #include "ingest/nano_backfill.hpp"
 #include "ingest/solana_backfill.hpp"
 #include "ingest/nano_source.hpp"
@@ -120,6 +121,47 @@ int run_ingest(const config& cfg) {
     }
     spdlog::info("writer: database {}", describe_conninfo(conninfo));
 
+    std::unique_ptr<http_server> metrics_server;
+    if (!cfg.metrics_addr.empty()) {
+        auto& m = global_metrics();
+        metrics_server = std::make_unique<http_server>(cfg.metrics_addr, [&](const std::string& path) -> http_reply {
+            if (path == "/metrics") {
+                m.get_gauge("ledgertap_queue_messages", {}, "Messages waiting in the writer queue")
+                    .set(static_cast<double>(queue.size()));
+                m.get_gauge("ledgertap_queue_bytes", {}, "Bytes waiting in the writer queue")
+                    .set(static_cast<double>(queue.bytes()));
+                return {200, "text/plain; version=0.0.4; charset=utf-8", m.render()};
+            }
+            if (path == "/healthz") {
+                return {200, "text/plain; charset=utf-8", "ok\n"};
+            }
+            if (path == "/readyz") {
+                bool connected = false;
+                if (nano) {
+                    connected = connected || m.value_of("ledgertap_source_connected", {{"source", cfg.nano.name}}) > 0;
+                }
+                if (!solana.empty()) {
+                    connected = connected || m.value_of("ledgertap_source_connected", {{"source", cfg.solana.name}}) > 0;
+                }
+                if (!w.healthy()) {
+                    return {503, "text/plain; charset=utf-8", "not ready: database writes are failing (retrying)\n"};
+                }
+                if (!connected) {
+                    return {503, "text/plain; charset=utf-8", "not ready: no source is connected\n"};
+                }
+                return {200, "text/plain; charset=utf-8", "ready\n"};
+            }
+            return {404, "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /readyz\n"};
+        });
+        try {
+            metrics_server->start();
+        } catch (const std::exception& e) {
+            spdlog::error("{}", e.what());
+            return 2;
+        }
+        spdlog::info("metrics: /metrics, /healthz and /readyz on port {}", metrics_server->port());
+    }
+
     std::thread writer_thread{[&] { w.run(); }};
     std::thread feed_thread{[&] { feeds.run(); }};
     std::thread nano_fill_thread;
@@ -147,6 +189,9 @@ int run_ingest(const config& cfg) {
     }
     w.stop();
     writer_thread.join();
+    if (metrics_server) {
+        metrics_server->stop();
+    }
     if (w.lost_groups() > 0) {
         spdlog::error("shutdown: {} messages could not be written (database unavailable)", w.lost_groups());
         return 1;

@@ -1,6 +1,7 @@
 #include "ingest/pg_sink.hpp"
 
 #include "ingest/db.hpp"
+#include "ingest/metrics.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -91,7 +92,12 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
 } // namespace
 
 pg_sink::pg_sink(std::string conninfo, const table_set& tables, pg_sink_options options)
-    : conninfo_(std::move(conninfo)), tables_(tables), options_(std::move(options)) {}
+    : conninfo_(std::move(conninfo)), tables_(tables), options_(std::move(options)) {
+    for (const auto& spec : tables_.specs()) {
+        rows_written_.push_back(&global_metrics().get_counter("ledgertap_rows_written_total",
+            {{"table", spec.name}}, "Rows committed per table (staged rows, before merge deduplication)"));
+    }
+}
 
 pg_sink::~pg_sink() = default;
 
@@ -249,6 +255,9 @@ write_result pg_sink::write(std::span<const row_group> batch) noexcept {
         if (!exec_ok(conn, "COMMIT", detail, status)) {
             // Outcome unknown if the connection died during COMMIT; the batch is idempotent.
             return fail(write_status::retry, detail);
+        }
+        for (std::size_t t = 0; t < by_table.size() && t < rows_written_.size(); ++t) {
+            rows_written_[t]->inc(by_table[t].size());
         }
         return {};
     } catch (const std::exception& e) {

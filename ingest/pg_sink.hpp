@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <vector>
 #include <string>
 
 namespace ledgertap::ingest {
@@ -16,6 +17,8 @@ struct pg_sink_options {
     bool synchronous_commit = true;
     std::chrono::milliseconds statement_timeout{120000};
 };
+
+class counter;
 
 namespace detail {
 struct pg_state; // libpq connection, prepared merges; defined in the .cpp.
@@ -59,6 +62,7 @@ private:
     pg_sink_options options_;
     std::unique_ptr<detail::pg_state> state_;
     std::uint64_t connects_ = 0;
+    std::vector<counter*> rows_written_; ///< per table, ledgertap_rows_written_total
 };
 
 } // namespace ledgertap::ingest

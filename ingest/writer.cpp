@@ -62,9 +62,11 @@ bool writer::write_bisecting(std::span<row_group> part, std::uint32_t& attempt) 
     while (true) {
         const auto result = sink_.write(part);
         if (result.status == write_status::ok) {
+            failing_.store(false);
             return true;
         }
         if (result.status == write_status::retry) {
+            failing_.store(true);
             ++attempt;
             m_retries_.inc();
             if (attempt == 1 || attempt % 10 == 0) {

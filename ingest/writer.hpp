@@ -66,6 +66,8 @@ public:
     [[nodiscard]] std::uint64_t rejected_groups() const noexcept { return rejected_.load(); }
     [[nodiscard]] std::uint64_t lost_groups() const noexcept { return lost_.load(); }
     [[nodiscard]] std::uint64_t batches() const noexcept { return batches_.load(); }
+    /// False while writes are failing and being retried (the database is away).
+    [[nodiscard]] bool healthy() const noexcept { return !failing_.load(); }
 
 private:
     /// Writes `batch` until ok, bisecting on reject. Returns false if it gave up (shutdown).
@@ -84,6 +86,7 @@ private:
     std::atomic<std::uint64_t> rejected_{0};
     std::atomic<std::uint64_t> lost_{0};
     std::atomic<std::uint64_t> batches_{0};
+    std::atomic<bool> failing_{false};
     std::minstd_rand rng_;
     counter& m_batches_;
     counter& m_retries_;
