@@ -44,7 +44,7 @@ TEST_CASE("chaos: after drops, duplicates, reordering, disconnects, an outage, S
     child_process sim{{sim_executable(), "--chain", "both", "--seed", "2024", "--rate", "60", "--slot-ms", "100",
                           "--nano-accounts", "40", "--history", "100", "--produce-for", "62", "--duration", "80",
                           "--drop", "0.05", "--duplicate", "0.02", "--reorder", "4", "--disconnect-every", "3000",
-                          "--outage", "22:5", "--ports-file", dir + "/ports.json", "--truth", dir + "/truth.jsonl",
+                          "--outage", "22:5", "--rpc-error-rate", "0.03", "--ports-file", dir + "/ports.json", "--truth", dir + "/truth.jsonl",
                           "--log-level", "warn"},
         dir + "/sim"};
     const auto ports = read_ports_file(dir + "/ports.json", 20s);
