@@ -9,9 +9,9 @@
 #include "schema/codec.hpp"
 #include "schema/version.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -65,8 +65,8 @@ struct cli_args {
 };
 
 [[nodiscard]] bool is_command(std::string_view word) {
-    return std::any_of(commands.begin(), commands.end(),
-                       [&](const command_info& c) { return c.name == word; });
+    return std::any_of(
+        commands.begin(), commands.end(), [&](const command_info& c) { return c.name == word; });
 }
 
 [[nodiscard]] std::string command_list() {
@@ -95,7 +95,8 @@ struct cli_args {
 
 /// The first word that is neither an option nor an option's value; std::nullopt when none.
 /// Help and version requests are left to CLI11.
-[[nodiscard]] std::optional<std::string> command_word(const std::vector<std::string>& args, bool& wants_help) {
+[[nodiscard]] std::optional<std::string> command_word(
+    const std::vector<std::string>& args, bool& wants_help) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a == "-h" || a == "--help" || a == "--version") {
@@ -103,9 +104,9 @@ struct cli_args {
             continue;
         }
         if (a.starts_with("-")) {
-            const bool takes_value =
-                a.find('=') == std::string::npos
-                && std::find(value_options.begin(), value_options.end(), a) != value_options.end();
+            const bool takes_value = a.find('=') == std::string::npos
+                                     && std::find(value_options.begin(), value_options.end(), a)
+                                            != value_options.end();
             if (takes_value) {
                 ++i;
             }
@@ -121,7 +122,8 @@ int usage_error(std::ostream& err, const std::string& message) {
     return exit_usage;
 }
 
-[[nodiscard]] const section* find_section(const std::vector<section>& sections, std::string_view name) {
+[[nodiscard]] const section* find_section(
+    const std::vector<section>& sections, std::string_view name) {
     for (const auto& s : sections) {
         if (s.name == name) {
             return &s;
@@ -130,8 +132,12 @@ int usage_error(std::ostream& err, const std::string& message) {
     return nullptr;
 }
 
-int write_report(session& db, const command_options& options, const std::string& path,
-                 std::ostream& out, std::ostream& err) {
+int write_report(
+    session& db,
+    const command_options& options,
+    const std::string& path,
+    std::ostream& out,
+    std::ostream& err) {
     const report_data data = collect_report(db, options);
     const std::string html = render_report_html(data, ledgertap::version);
     std::ofstream file{path, std::ios::binary | std::ios::trunc};
@@ -144,8 +150,8 @@ int write_report(session& db, const command_options& options, const std::string&
             << std::strerror(errno) << "\n"; // NOLINT(concurrency-mt-unsafe)
         return exit_failure;
     }
-    out << fmt::format("wrote {} ({} bytes): Nano and Solana charts, gaps, sources\n", path,
-                       html.size());
+    out << fmt::format(
+        "wrote {} ({} bytes): Nano and Solana charts, gaps, sources\n", path, html.size());
     return exit_ok;
 }
 
@@ -162,15 +168,16 @@ struct validated {
     const std::string& command, const cli_args& a, validated& v) {
     const auto since = parse_duration(a.since);
     if (!since) {
-        return fmt::format("bad duration '{}' for --since: use a whole number and a unit s, m, h "
-                           "or d, e.g. 90s, 15m, 2h, 7d",
-                           shown(a.since));
+        return fmt::format(
+            "bad duration '{}' for --since: use a whole number and a unit s, m, h "
+            "or d, e.g. 90s, 15m, 2h, 7d",
+            shown(a.since));
     }
     v.options.since = *since;
     const auto limit = schema::parse_u64(a.limit);
     if (!limit || *limit == 0 || *limit > max_limit) {
-        return fmt::format("bad --limit '{}': use a whole number from 1 to {}", shown(a.limit),
-                           max_limit);
+        return fmt::format(
+            "bad --limit '{}': use a whole number from 1 to {}", shown(a.limit), max_limit);
     }
     v.options.limit = static_cast<std::int64_t>(*limit);
     const auto format = parse_output_format(a.format);
@@ -181,21 +188,25 @@ struct validated {
     if (command == "block") {
         v.hash = schema::parse_hex32(a.target);
         if (!v.hash) {
-            return fmt::format("bad block hash '{}': a Nano block hash is 64 hexadecimal digits",
-                               shown(a.target));
+            return fmt::format(
+                "bad block hash '{}': a Nano block hash is 64 hexadecimal digits", shown(a.target));
         }
     } else if (command == "account") {
         v.account = schema::nano::normalize_account(a.target);
         if (!v.account) {
-            return fmt::format("bad account address '{}': expected nano_ (or xrb_) followed by 60 "
-                               "base32 characters with a valid checksum",
-                               shown(a.target));
+            return fmt::format(
+                "bad account address '{}': expected nano_ (or xrb_) followed by 60 "
+                "base32 characters with a valid checksum",
+                shown(a.target));
         }
     } else if (command == "slot") {
         v.slot = schema::parse_u64(a.target);
-        if (!v.slot || *v.slot > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-            return fmt::format("bad slot '{}': a slot is a whole number from 0 to {}",
-                               shown(a.target), std::numeric_limits<std::int64_t>::max());
+        if (!v.slot
+            || *v.slot > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+            return fmt::format(
+                "bad slot '{}': a slot is a whole number from 0 to {}",
+                shown(a.target),
+                std::numeric_limits<std::int64_t>::max());
         }
     }
     return std::nullopt;
@@ -229,10 +240,19 @@ struct validated {
     return run_telemetry(db, v.options);
 }
 
+/// For an undefined table, function or schema: the database is probably not migrated.
+[[nodiscard]] std::string_view migration_hint(std::string_view sqlstate) {
+    if (sqlstate == "42P01" || sqlstate == "42883" || sqlstate == "3F000") {
+        return " (is the database migrated? run `ledgertap-ingest migrate`)";
+    }
+    return {};
+}
+
 [[nodiscard]] std::string not_found_message(const std::string& command, const validated& v) {
     if (command == "block") {
-        return fmt::format("block {} not found: neither confirmed nor seen unconfirmed",
-                           schema::hex_upper(*v.hash));
+        return fmt::format(
+            "block {} not found: neither confirmed nor seen unconfirmed",
+            schema::hex_upper(*v.hash));
     }
     if (command == "account") {
         return fmt::format("account {} not found: no block of it is stored", *v.account);
@@ -247,22 +267,26 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     const auto word = command_word(args, wants_help);
     if (!wants_help) {
         if (!word) {
-            return usage_error(err, "no command given; commands: " + command_list()
-                                        + " (see --help)");
+            return usage_error(
+                err, "no command given; commands: " + command_list() + " (see --help)");
         }
         if (!is_command(*word)) {
-            return usage_error(err, fmt::format("unknown command '{}'; commands: {}",
-                                                shown(*word), command_list()));
+            return usage_error(
+                err,
+                fmt::format("unknown command '{}'; commands: {}", shown(*word), command_list()));
         }
     }
 
-    CLI::App app{"Answers questions about a ledgertap database. Read-only: it never writes.",
-                 std::string{program}};
+    CLI::App app{
+        "Answers questions about a ledgertap database. Read-only: it never writes.",
+        std::string{program}};
     app.set_version_flag("--version", fmt::format("{} {}", program, ledgertap::version));
     cli_args a;
-    app.add_option("--db", a.db,
-                   "PostgreSQL conninfo: a postgresql:// URL or key=value pairs (default: "
-                   "$LEDGERTAP_DB, else libpq's PG* variables and service file)")
+    app.add_option(
+           "--db",
+           a.db,
+           "PostgreSQL conninfo: a postgresql:// URL or key=value pairs (default: "
+           "$LEDGERTAP_DB, else libpq's PG* variables and service file)")
         ->type_name("URL");
     app.add_option("--since", a.since, "look back this far: 90s, 15m, 2h, 7d (default 1h)")
         ->type_name("DURATION");
@@ -343,13 +367,16 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
             for (const auto& s : result.sections) {
                 names += names.empty() ? s.name : ", " + s.name;
             }
-            return usage_error(err, fmt::format("unknown section '{}' of {}; sections: {}",
-                                                shown(a.section), command, names));
+            return usage_error(
+                err,
+                fmt::format(
+                    "unknown section '{}' of {}; sections: {}", shown(a.section), command, names));
         }
         out << render({*only}, v.format);
         return exit_ok;
     } catch (const database_error& e) {
-        err << program << ": error: " << ingest::safe_message(e.what(), db_choice.conninfo) << "\n";
+        err << program << ": error: " << ingest::safe_message(e.what(), db_choice.conninfo)
+            << migration_hint(e.sqlstate()) << "\n";
         return exit_failure;
     }
 }

@@ -26,6 +26,7 @@ inline constexpr int exit_not_found = 3;
 
 /// Runs the command line `args` (without the program name). Results go to `out`, errors and
 /// the report's confirmation line to `err` and `out` respectively. Returns the exit code.
-[[nodiscard]] int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+[[nodiscard]] int run_cli(
+    const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 } // namespace ledgertap::query

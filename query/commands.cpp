@@ -14,7 +14,11 @@ namespace ledgertap::query {
 namespace {
 
 [[nodiscard]] section fetch(
-    session& db, std::string name, std::string title, section_shape shape, const std::string& sql,
+    session& db,
+    std::string name,
+    std::string title,
+    section_shape shape,
+    const std::string& sql,
     const std::vector<std::string>& params) {
     section s;
     s.name = std::move(name);
@@ -216,110 +220,161 @@ command_result run_latency(session& db, const command_options& options) {
     const auto p = window_params(options);
     const std::string when = since_label(options);
     command_result r;
-    r.sections.push_back(fetch(db, "nano_summary",
-                               "Nano confirmation latency (ms) by confirmation type, " + when,
-                               section_shape::rows, sql::nano_summary, {p[0]}));
-    r.sections.push_back(fetch(db, "nano_per_minute",
-                               "Nano confirmations per minute, latency percentiles (ms)",
-                               section_shape::rows, nano_per_minute_sql, p));
-    r.sections.push_back(fetch(db, "solana_summary",
-                               "Solana slot latency (ms) and skip rate, " + when,
-                               section_shape::record, solana_summary_sql, {p[0]}));
-    r.sections.push_back(fetch(db, "solana_per_minute",
-                               "Solana slots per minute, first shred -> optimistic / root (ms)",
-                               section_shape::rows, solana_per_minute_sql, p));
+    r.sections.push_back(fetch(
+        db,
+        "nano_summary",
+        "Nano confirmation latency (ms) by confirmation type, " + when,
+        section_shape::rows,
+        sql::nano_summary,
+        {p[0]}));
+    r.sections.push_back(fetch(
+        db,
+        "nano_per_minute",
+        "Nano confirmations per minute, latency percentiles (ms)",
+        section_shape::rows,
+        nano_per_minute_sql,
+        p));
+    r.sections.push_back(fetch(
+        db,
+        "solana_summary",
+        "Solana slot latency (ms) and skip rate, " + when,
+        section_shape::record,
+        solana_summary_sql,
+        {p[0]}));
+    r.sections.push_back(fetch(
+        db,
+        "solana_per_minute",
+        "Solana slots per minute, first shred -> optimistic / root (ms)",
+        section_shape::rows,
+        solana_per_minute_sql,
+        p));
     return r;
 }
 
 command_result run_gaps(session& db, const command_options& options) {
     const auto p = window_params(options);
     command_result r;
-    r.sections.push_back(fetch(db, "gap_summary", "Gaps per source", section_shape::rows,
-                               gap_summary_sql, {}));
-    r.sections.push_back(fetch(db, "gaps",
-                               "Gaps: open and filling, and any detected or filled in the " +
-                                   since_label(options),
-                               section_shape::rows, sql::gaps, p));
+    r.sections.push_back(
+        fetch(db, "gap_summary", "Gaps per source", section_shape::rows, gap_summary_sql, {}));
+    r.sections.push_back(fetch(
+        db,
+        "gaps",
+        "Gaps: open and filling, and any detected or filled in the " + since_label(options),
+        section_shape::rows,
+        sql::gaps,
+        p));
     return r;
 }
 
 command_result run_status(session& db, const command_options& options) {
     command_result r;
-    r.sections.push_back(fetch(db, "sources", "Sources (lag_s: seconds since the last message)",
-                               section_shape::rows, sources_sql, {}));
-    r.sections.push_back(fetch(db, "watermarks", "Watermarks", section_shape::rows,
-                               watermarks_sql, {}));
-    r.sections.push_back(fetch(db, "tables",
-                               "Rows per table and source (exact = no: planner estimate)",
-                               section_shape::rows, table_rows_sql, {}));
-    r.sections.push_back(fetch(db, "connections", "Recent connections", section_shape::rows,
-                               connections_sql, {std::to_string(options.limit)}));
+    r.sections.push_back(fetch(
+        db,
+        "sources",
+        "Sources (lag_s: seconds since the last message)",
+        section_shape::rows,
+        sources_sql,
+        {}));
+    r.sections.push_back(
+        fetch(db, "watermarks", "Watermarks", section_shape::rows, watermarks_sql, {}));
+    r.sections.push_back(fetch(
+        db,
+        "tables",
+        "Rows per table and source (exact = no: planner estimate)",
+        section_shape::rows,
+        table_rows_sql,
+        {}));
+    r.sections.push_back(fetch(
+        db,
+        "connections",
+        "Recent connections",
+        section_shape::rows,
+        connections_sql,
+        {std::to_string(options.limit)}));
     return r;
 }
 
 command_result run_block(session& db, const schema::bytes32& hash, const command_options& options) {
     const std::vector<std::string> p{schema::hex_upper(hash), std::to_string(options.limit)};
     command_result r;
-    r.sections.push_back(fetch(db, "block", "Nano block " + p[0], section_shape::record,
-                               block_sql, {p[0]}));
+    r.sections.push_back(
+        fetch(db, "block", "Nano block " + p[0], section_shape::record, block_sql, {p[0]}));
     r.found = !r.sections.back().table.rows.empty();
     if (!r.found) {
         return r;
     }
-    r.sections.push_back(fetch(db, "elections", "Election events", section_shape::rows,
-                               block_elections_sql, {p[0]}));
-    r.sections.push_back(fetch(db, "votes", "Votes covering the block (vote topic)",
-                               section_shape::rows, block_votes_sql, p));
-    r.sections.push_back(fetch(db, "election_votes",
-                               "Election votes reported with the confirmation",
-                               section_shape::rows, block_election_votes_sql, p));
+    r.sections.push_back(fetch(
+        db, "elections", "Election events", section_shape::rows, block_elections_sql, {p[0]}));
+    r.sections.push_back(fetch(
+        db,
+        "votes",
+        "Votes covering the block (vote topic)",
+        section_shape::rows,
+        block_votes_sql,
+        p));
+    r.sections.push_back(fetch(
+        db,
+        "election_votes",
+        "Election votes reported with the confirmation",
+        section_shape::rows,
+        block_election_votes_sql,
+        p));
     return r;
 }
 
-command_result run_account(session& db, const std::string& address, const command_options& options) {
+command_result run_account(
+    session& db, const std::string& address, const command_options& options) {
     const std::vector<std::string> p{address, std::to_string(options.limit)};
     command_result r;
-    r.sections.push_back(fetch(db, "account", "Nano account " + address, section_shape::record,
-                               account_sql, {address}));
+    r.sections.push_back(fetch(
+        db, "account", "Nano account " + address, section_shape::record, account_sql, {address}));
     const result_table& a = r.sections.back().table;
     r.found = a.value(0, "blocks_stored").value_or("0") != "0"
-        || a.value(0, "confirmed_height").has_value()
-        || a.value(0, "unconfirmed").value_or("0") != "0";
+              || a.value(0, "confirmed_height").has_value()
+              || a.value(0, "unconfirmed").value_or("0") != "0";
     if (!r.found) {
         return r;
     }
-    r.sections.push_back(fetch(db, "blocks", "Recent blocks (newest first)", section_shape::rows,
-                               account_blocks_sql, p));
+    r.sections.push_back(fetch(
+        db, "blocks", "Recent blocks (newest first)", section_shape::rows, account_blocks_sql, p));
     return r;
 }
 
 command_result run_slot(session& db, std::uint64_t slot, const command_options& options) {
     const std::vector<std::string> p{std::to_string(slot), std::to_string(options.limit)};
     command_result r;
-    r.sections.push_back(fetch(db, "slot", "Solana slot " + p[0], section_shape::record,
-                               slot_sql, {p[0]}));
-    r.sections.push_back(fetch(db, "block", "Block", section_shape::record, slot_block_sql,
-                               {p[0]}));
+    r.sections.push_back(
+        fetch(db, "slot", "Solana slot " + p[0], section_shape::record, slot_sql, {p[0]}));
+    r.sections.push_back(
+        fetch(db, "block", "Block", section_shape::record, slot_block_sql, {p[0]}));
     r.found = !r.sections[0].table.rows.empty() || !r.sections[1].table.rows.empty();
     if (!r.found) {
         return r;
     }
-    r.sections.push_back(fetch(db, "transaction_summary", "Stored transactions",
-                               section_shape::record, slot_transaction_summary_sql, {p[0]}));
-    r.sections.push_back(fetch(db, "transactions", "Transactions", section_shape::rows,
-                               slot_transactions_sql, p));
+    r.sections.push_back(fetch(
+        db,
+        "transaction_summary",
+        "Stored transactions",
+        section_shape::record,
+        slot_transaction_summary_sql,
+        {p[0]}));
+    r.sections.push_back(
+        fetch(db, "transactions", "Transactions", section_shape::rows, slot_transactions_sql, p));
     return r;
 }
 
 command_result run_slots(session& db, const command_options& options) {
     const auto p = window_params(options);
     command_result r;
-    r.sections.push_back(fetch(db, "solana_summary",
-                               "Solana slots, " + since_label(options) +
-                                   " (skip_rate: skipped / (finalized + skipped))",
-                               section_shape::record, slots_summary_sql, {p[0]}));
-    r.sections.push_back(fetch(db, "slots", "Recent slots (ms per step)", section_shape::rows,
-                               slots_sql, p));
+    r.sections.push_back(fetch(
+        db,
+        "solana_summary",
+        "Solana slots, " + since_label(options) + " (skip_rate: skipped / (finalized + skipped))",
+        section_shape::record,
+        slots_summary_sql,
+        {p[0]}));
+    r.sections.push_back(
+        fetch(db, "slots", "Recent slots (ms per step)", section_shape::rows, slots_sql, p));
     return r;
 }
 
@@ -327,27 +382,56 @@ command_result run_votes(session& db, const command_options& options) {
     const auto p = window_params(options);
     const std::string when = since_label(options);
     command_result r;
-    r.sections.push_back(fetch(db, "nano_votes", "Nano votes, " + when, section_shape::record,
-                               nano_votes_sql, {p[0]}));
-    r.sections.push_back(fetch(db, "nano_representatives", "Most active Nano representatives",
-                               section_shape::rows, nano_representatives_sql, p));
-    r.sections.push_back(fetch(db, "solana_votes", "Solana gossip votes, " + when,
-                               section_shape::record, solana_votes_sql, {p[0]}));
-    r.sections.push_back(fetch(db, "solana_validators", "Most active Solana vote accounts",
-                               section_shape::rows, solana_validators_sql, p));
+    r.sections.push_back(fetch(
+        db, "nano_votes", "Nano votes, " + when, section_shape::record, nano_votes_sql, {p[0]}));
+    r.sections.push_back(fetch(
+        db,
+        "nano_representatives",
+        "Most active Nano representatives",
+        section_shape::rows,
+        nano_representatives_sql,
+        p));
+    r.sections.push_back(fetch(
+        db,
+        "solana_votes",
+        "Solana gossip votes, " + when,
+        section_shape::record,
+        solana_votes_sql,
+        {p[0]}));
+    r.sections.push_back(fetch(
+        db,
+        "solana_validators",
+        "Most active Solana vote accounts",
+        section_shape::rows,
+        solana_validators_sql,
+        p));
     return r;
 }
 
 command_result run_telemetry(session& db, const command_options& options) {
     const auto p = window_params(options);
     command_result r;
-    r.sections.push_back(fetch(db, "telemetry_summary",
-                               "Nano peers' telemetry (latest per peer), " + since_label(options),
-                               section_shape::record, sql::telemetry_summary, {p[0]}));
-    r.sections.push_back(fetch(db, "telemetry_versions", "Peers by node version (share 0..1)",
-                               section_shape::rows, sql::telemetry_versions, {p[0]}));
-    r.sections.push_back(fetch(db, "telemetry_peers", "Peers (highest cemented count first)",
-                               section_shape::rows, telemetry_peers_sql, p));
+    r.sections.push_back(fetch(
+        db,
+        "telemetry_summary",
+        "Nano peers' telemetry (latest per peer), " + since_label(options),
+        section_shape::record,
+        sql::telemetry_summary,
+        {p[0]}));
+    r.sections.push_back(fetch(
+        db,
+        "telemetry_versions",
+        "Peers by node version (share 0..1)",
+        section_shape::rows,
+        sql::telemetry_versions,
+        {p[0]}));
+    r.sections.push_back(fetch(
+        db,
+        "telemetry_peers",
+        "Peers (highest cemented count first)",
+        section_shape::rows,
+        telemetry_peers_sql,
+        p));
     return r;
 }
 

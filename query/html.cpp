@@ -101,10 +101,15 @@ void draw_axes(const chart_spec& spec, const frame& f, double y_step, std::strin
         const double y = f.py(v);
         out += fmt::format(
             R"(<line class="grid" x1="{}" y1="{}" x2="{}" y2="{}" stroke="#e5e7eb"/>)",
-            num(margin_left), num(y), num(margin_left + plot_width), num(y));
+            num(margin_left),
+            num(y),
+            num(margin_left + plot_width),
+            num(y));
         out += fmt::format(
             R"(<text x="{}" y="{}" text-anchor="end" font-size="11" fill="#4b5563">{}</text>)",
-            num(margin_left - 8), num(y + 4), html_escape(format_number(v, 2)));
+            num(margin_left - 8),
+            num(y + 4),
+            html_escape(format_number(v, 2)));
     }
     // Time ticks.
     const double span = f.x_max - f.x_min;
@@ -119,25 +124,36 @@ void draw_axes(const chart_spec& spec, const frame& f, double y_step, std::strin
     for (double t = std::ceil(f.x_min / s) * s; t <= f.x_max + 1e-6; t += s) {
         const double x = f.px(t);
         out += fmt::format(
-            R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9ca3af"/>)", num(x),
-            num(margin_top + plot_height), num(x), num(margin_top + plot_height + 5));
+            R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9ca3af"/>)",
+            num(x),
+            num(margin_top + plot_height),
+            num(x),
+            num(margin_top + plot_height + 5));
         out += fmt::format(
             R"(<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="#4b5563">{}</text>)",
-            num(x), num(margin_top + plot_height + 18), format_time_label(t, step));
+            num(x),
+            num(margin_top + plot_height + 18),
+            format_time_label(t, step));
     }
     // Axis lines and titles.
     out += fmt::format(
-        R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#6b7280"/>)", num(margin_left),
-        num(margin_top), num(margin_top + plot_height));
+        R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#6b7280"/>)",
+        num(margin_left),
+        num(margin_top),
+        num(margin_top + plot_height));
     out += fmt::format(
-        R"(<line x1="{0}" y1="{2}" x2="{1}" y2="{2}" stroke="#6b7280"/>)", num(margin_left),
-        num(margin_left + plot_width), num(margin_top + plot_height));
+        R"(<line x1="{0}" y1="{2}" x2="{1}" y2="{2}" stroke="#6b7280"/>)",
+        num(margin_left),
+        num(margin_left + plot_width),
+        num(margin_top + plot_height));
     out += fmt::format(
         R"(<text x="{}" y="{}" text-anchor="middle" font-size="12" fill="#374151">time (UTC)</text>)",
-        num(margin_left + plot_width / 2), num(chart_height - 8));
+        num(margin_left + plot_width / 2),
+        num(chart_height - 8));
     out += fmt::format(
         R"svg(<text x="14" y="{0}" transform="rotate(-90 14 {0})" text-anchor="middle" font-size="12" fill="#374151">{1}</text>)svg",
-        num(margin_top + plot_height / 2), html_escape(spec.y_label));
+        num(margin_top + plot_height / 2),
+        html_escape(spec.y_label));
 }
 
 void draw_legend(const chart_spec& spec, std::string& out) {
@@ -147,13 +163,17 @@ void draw_legend(const chart_spec& spec, std::string& out) {
         if (spec.style == chart_style::lines) {
             out += fmt::format(
                 R"(<line x1="{}" y1="16" x2="{}" y2="16" stroke="{}" stroke-width="2.5"{}/>)",
-                num(x), num(x + 18), color, s.dashed ? R"( stroke-dasharray="5 3")" : "");
+                num(x),
+                num(x + 18),
+                color,
+                s.dashed ? R"( stroke-dasharray="5 3")" : "");
         } else {
             out += fmt::format(
                 R"(<rect x="{}" y="10" width="14" height="12" fill="{}"/>)", num(x), color);
         }
         out += fmt::format(
-            R"(<text x="{}" y="20" font-size="12" fill="#111827">{}</text>)", num(x + 24),
+            R"(<text x="{}" y="20" font-size="12" fill="#111827">{}</text>)",
+            num(x + 24),
             html_escape(s.label));
         x += 24 + static_cast<double>(s.label.size()) * legend_char_width + 22;
     }
@@ -163,7 +183,10 @@ void draw_legend(const chart_spec& spec, std::string& out) {
     const chart_spec& spec, const chart_series& s, double x, double value) {
     const std::int64_t step = spec.bucket_seconds < 60 ? 1 : 60;
     return html_escape(fmt::format(
-        "{}: {} {} at {} UTC", s.label, format_number(value, 2), spec.unit,
+        "{}: {} {} at {} UTC",
+        s.label,
+        format_number(value, 2),
+        spec.unit,
         format_time_label(x, step)));
 }
 
@@ -182,7 +205,9 @@ std::size_t draw_lines(const chart_spec& spec, const frame& f, std::string& out)
             if (!run.empty()) {
                 out += fmt::format(
                     R"(<polyline fill="none" stroke="{}" stroke-width="2" stroke-linejoin="round"{} points="{}"/>)",
-                    color, s.dashed ? R"( stroke-dasharray="6 4")" : "", run);
+                    color,
+                    s.dashed ? R"( stroke-dasharray="6 4")" : "",
+                    run);
                 run.clear();
             }
         };
@@ -200,7 +225,11 @@ std::size_t draw_lines(const chart_spec& spec, const frame& f, std::string& out)
             run += num(x) + "," + num(y);
             dots += fmt::format(
                 R"(<circle class="pt" cx="{}" cy="{}" r="{}" fill="{}"><title>{}</title></circle>)",
-                num(x), num(y), radius, color, tooltip(spec, s, spec.x[i], *s.y[i]));
+                num(x),
+                num(y),
+                radius,
+                color,
+                tooltip(spec, s, spec.x[i], *s.y[i]));
             ++drawn;
         }
         flush();
@@ -223,7 +252,11 @@ std::size_t draw_stacked_bars(const chart_spec& spec, const frame& f, std::strin
             const double height = f.py(base) - top;
             out += fmt::format(
                 R"(<rect class="pt" x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>)",
-                num(x), num(top), num(bar), num(std::max(height, 0.5)), html_escape(s.color),
+                num(x),
+                num(top),
+                num(bar),
+                num(std::max(height, 0.5)),
+                html_escape(s.color),
                 tooltip(spec, s, spec.x[i], *s.y[i]));
             base += *s.y[i];
             ++drawn;
@@ -310,8 +343,14 @@ std::string format_number(std::optional<double> value, int decimals) {
 
 std::string format_utc(double unix_seconds) {
     const std::tm t = utc_tm(unix_seconds);
-    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", t.tm_year + 1900, t.tm_mon + 1,
-                       t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec);
+    return fmt::format(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.tm_year + 1900,
+        t.tm_mon + 1,
+        t.tm_mday,
+        t.tm_hour,
+        t.tm_min,
+        t.tm_sec);
 }
 
 std::string svg_time_chart(const chart_spec& spec) {
@@ -351,7 +390,8 @@ std::string svg_time_chart(const chart_spec& spec) {
     if (values == 0) {
         body += fmt::format(
             R"(<text x="{}" y="{}" text-anchor="middle" font-size="14" fill="#6b7280">no data in this window</text>)",
-            num(margin_left + plot_width / 2), num(margin_top + plot_height / 2));
+            num(margin_left + plot_width / 2),
+            num(margin_top + plot_height / 2));
     } else if (spec.style == chart_style::lines) {
         drawn = draw_lines(spec, f, body);
     } else {
@@ -359,7 +399,12 @@ std::string svg_time_chart(const chart_spec& spec) {
     }
     return fmt::format(
         R"(<svg class="chart" id="{}" viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}" data-points="{}">{}</svg>)",
-        html_escape(spec.id), chart_width, chart_height, html_escape(spec.title), drawn, body);
+        html_escape(spec.id),
+        chart_width,
+        chart_height,
+        html_escape(spec.title),
+        drawn,
+        body);
 }
 
 } // namespace ledgertap::query

@@ -31,9 +31,9 @@ namespace ledgertap::query {
 /// One line (or one stack layer) of a chart.
 struct chart_series {
     std::string label;
-    std::string color;                   ///< any CSS color, e.g. `#2563eb`
+    std::string color;                    ///< any CSS color, e.g. `#2563eb`
     std::vector<std::optional<double>> y; ///< one value per x; std::nullopt leaves a gap
-    bool dashed = false;                 ///< lines only
+    bool dashed = false;                  ///< lines only
 };
 
 enum class chart_style {
@@ -49,7 +49,7 @@ struct chart_spec {
     std::string unit;    ///< unit in tooltips, e.g. `ms`
     chart_style style = chart_style::lines;
     std::vector<double> x;
-    double x_min = 0;           ///< axis range, unix seconds; x_max <= x_min: taken from x
+    double x_min = 0; ///< axis range, unix seconds; x_max <= x_min: taken from x
     double x_max = 0;
     double bucket_seconds = 60; ///< bar width
     std::vector<chart_series> series;

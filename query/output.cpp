@@ -21,7 +21,7 @@ constexpr std::string_view ellipsis = "...";
 
 [[nodiscard]] bool is_right_aligned(column_kind kind) noexcept {
     return kind == column_kind::integer || kind == column_kind::decimal
-        || kind == column_kind::real;
+           || kind == column_kind::real;
 }
 
 /// Display width: code points, counting UTF-8 continuation bytes as nothing.
@@ -252,9 +252,8 @@ void json_object(const result_table& t, std::size_t row, std::string& out) {
         return {};
     }
     const std::string text = kind == column_kind::time ? rfc3339_from_pg(*value) : *value;
-    const bool needs_quotes = text.empty()
-        || text.find_first_of(",\"\r\n") != std::string::npos || text.front() == ' '
-        || text.back() == ' ' || text.front() == '#';
+    const bool needs_quotes = text.empty() || text.find_first_of(",\"\r\n") != std::string::npos
+                              || text.front() == ' ' || text.back() == ' ' || text.front() == '#';
     if (!needs_quotes) {
         return text;
     }
@@ -359,12 +358,12 @@ std::string rfc3339_from_pg(std::string_view text) {
     constexpr std::size_t date_time_length = 19;
     constexpr std::string_view utc_suffix = "+00";
     if (text.size() < date_time_length + utc_suffix.size() || !text.ends_with(utc_suffix)
-        || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':'
-        || text[16] != ':' || !is_digit(text[0])) {
+        || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':'
+        || !is_digit(text[0])) {
         return std::string{text};
     }
-    const std::string_view fraction =
-        text.substr(date_time_length, text.size() - date_time_length - utc_suffix.size());
+    const std::string_view fraction
+        = text.substr(date_time_length, text.size() - date_time_length - utc_suffix.size());
     if (!fraction.empty()
         && (fraction.front() != '.'
             || !std::all_of(fraction.begin() + 1, fraction.end(), is_digit))) {

@@ -72,7 +72,8 @@ FROM ledgertap.source_status ORDER BY source)";
 
 // ---- reading cells -------------------------------------------------------------------------
 
-[[nodiscard]] std::optional<double> number(const result_table& t, std::size_t row, std::string_view name) {
+[[nodiscard]] std::optional<double> number(
+    const result_table& t, std::size_t row, std::string_view name) {
     const cell c = t.value(row, name);
     if (!c) {
         return std::nullopt;
@@ -108,7 +109,8 @@ FROM ledgertap.source_status ORDER BY source)";
     if (id.size() <= keep_head + keep_tail + 3) {
         return std::string{id};
     }
-    return std::string{id.substr(0, keep_head)} + "..." + std::string{id.substr(id.size() - keep_tail)};
+    return std::string{id.substr(0, keep_head)} + "..."
+           + std::string{id.substr(id.size() - keep_tail)};
 }
 
 /// `2024-05-01 12:00:00` from PostgreSQL's `2024-05-01 12:00:00.123+00` (to the second).
@@ -174,14 +176,18 @@ void render_cards(const std::vector<card>& cards, std::string& out) {
     for (const auto& c : cards) {
         out += fmt::format(
             R"(<div class="card"><div class="label">{}</div><div class="value">{}</div><div class="sub">{}</div></div>)",
-            html_escape(c.label), html_escape(c.value), html_escape(c.sub));
+            html_escape(c.label),
+            html_escape(c.value),
+            html_escape(c.sub));
     }
     out += "</div>\n";
 }
 
 void open_panel(std::string_view title, std::string_view note, std::string& out) {
-    out += fmt::format(R"(<section class="panel"><h2>{}</h2><p class="note">{}</p>)",
-                       html_escape(title), html_escape(note));
+    out += fmt::format(
+        R"(<section class="panel"><h2>{}</h2><p class="note">{}</p>)",
+        html_escape(title),
+        html_escape(note));
 }
 
 void close_panel(std::string& out) {
@@ -210,7 +216,18 @@ struct html_column {
     std::string name;
     std::string header;
     enum class style {
-        plain, number, real, fraction, mono, abbreviated, wrap, time, short_time, ms, status, yes_no
+        plain,
+        number,
+        real,
+        fraction,
+        mono,
+        abbreviated,
+        wrap,
+        time,
+        short_time,
+        ms,
+        status,
+        yes_no
     };
     style how = style::plain;
 };
@@ -220,36 +237,40 @@ struct html_column {
     using style = html_column::style;
     if (!v) {
         const bool numeric = c.how == style::number || c.how == style::real
-            || c.how == style::fraction || c.how == style::ms;
+                             || c.how == style::fraction || c.how == style::ms;
         return numeric ? R"(<td class="num">-</td>)" : "<td>-</td>";
     }
     switch (c.how) {
     case style::number:
         return fmt::format(R"(<td class="num">{}</td>)", html_escape(*v));
     case style::real:
-        return fmt::format(R"(<td class="num">{}</td>)",
-                           html_escape(format_number(number(t, row, c.name), 2)));
+        return fmt::format(
+            R"(<td class="num">{}</td>)", html_escape(format_number(number(t, row, c.name), 2)));
     case style::fraction:
-        return fmt::format(R"(<td class="num">{}</td>)", html_escape(percent(number(t, row, c.name))));
+        return fmt::format(
+            R"(<td class="num">{}</td>)", html_escape(percent(number(t, row, c.name))));
     case style::abbreviated:
-        return fmt::format(R"(<td class="mono" title="{}">{}</td>)", html_escape(*v),
-                           html_escape(abbreviate(*v)));
+        return fmt::format(
+            R"(<td class="mono" title="{}">{}</td>)", html_escape(*v), html_escape(abbreviate(*v)));
     case style::wrap:
         return fmt::format(R"(<td class="wrap">{}</td>)", html_escape(*v));
     case style::ms:
-        return fmt::format(R"(<td class="num">{}</td>)", html_escape(format_ms(number(t, row, c.name))));
+        return fmt::format(
+            R"(<td class="num">{}</td>)", html_escape(format_ms(number(t, row, c.name))));
     case style::mono:
         return fmt::format(R"(<td class="mono">{}</td>)", html_escape(*v));
     case style::time:
         return fmt::format("<td>{}</td>", html_escape(readable_time(*v)));
     case style::short_time:
-        return fmt::format(R"(<td title="{}">{}</td>)", html_escape(readable_time(*v)),
-                           html_escape(readable_time(*v).substr(5, 11)));
+        return fmt::format(
+            R"(<td title="{}">{}</td>)",
+            html_escape(readable_time(*v)),
+            html_escape(readable_time(*v).substr(5, 11)));
     case style::status:
         return "<td>" + status_pill(*v) + "</td>";
     case style::yes_no:
         return "<td>" + (*v == "t" ? pill("connected", "good") : pill("disconnected", "bad"))
-            + "</td>";
+               + "</td>";
     case style::plain:
         break;
     }
@@ -257,7 +278,9 @@ struct html_column {
 }
 
 void render_html_table(
-    const result_table& t, const std::vector<html_column>& columns, std::string_view empty,
+    const result_table& t,
+    const std::vector<html_column>& columns,
+    std::string_view empty,
     std::string& out) {
     if (t.rows.empty()) {
         out += fmt::format(R"(<p class="note">{}</p>)", html_escape(empty));
@@ -302,8 +325,11 @@ struct series_source {
 /// Values of `column` per bucket, from the rows where `filter_column` is `filter_value` (or every
 /// row when filter_column is empty).
 [[nodiscard]] std::vector<std::optional<double>> series_values(
-    const result_table& t, const series_source& axis, std::string_view column,
-    std::string_view filter_column = {}, std::string_view filter_value = {}) {
+    const result_table& t,
+    const series_source& axis,
+    std::string_view column,
+    std::string_view filter_column = {},
+    std::string_view filter_value = {}) {
     std::vector<std::optional<double>> y(axis.x.size());
     for (std::size_t r = 0; r < t.rows.size(); ++r) {
         if (!filter_column.empty() && t.value(r, filter_column) != filter_value) {
@@ -339,17 +365,26 @@ constexpr const char* color_p99 = "#dc2626";
 }
 
 [[nodiscard]] chart_spec percentile_chart(
-    const report_data& d, const result_table& t, std::string id, std::string title,
-    std::string_view p50, std::string_view p90, std::string_view p99,
-    std::string_view filter_column = {}, std::string_view filter_value = {}) {
+    const report_data& d,
+    const result_table& t,
+    std::string id,
+    std::string title,
+    std::string_view p50,
+    std::string_view p90,
+    std::string_view p99,
+    std::string_view filter_column = {},
+    std::string_view filter_value = {}) {
     chart_spec c = base_chart(d, std::move(id), std::move(title));
     c.y_label = "latency (ms)";
     c.unit = "ms";
     const series_source axis = bucket_axis(t);
     c.x = axis.x;
-    c.series.push_back({"p50", color_p50, series_values(t, axis, p50, filter_column, filter_value)});
-    c.series.push_back({"p90", color_p90, series_values(t, axis, p90, filter_column, filter_value)});
-    c.series.push_back({"p99", color_p99, series_values(t, axis, p99, filter_column, filter_value), true});
+    c.series.push_back(
+        {"p50", color_p50, series_values(t, axis, p50, filter_column, filter_value)});
+    c.series.push_back(
+        {"p90", color_p90, series_values(t, axis, p90, filter_column, filter_value)});
+    c.series.push_back(
+        {"p99", color_p99, series_values(t, axis, p99, filter_column, filter_value), true});
     return c;
 }
 
@@ -357,62 +392,83 @@ void render_summary_cards(const report_data& d, std::string& out) {
     std::vector<card> cards;
     const auto all = find_row(d.nano_summary, "confirmation_type", "all");
     const std::size_t a = all.value_or(0);
-    const bool has_nano = all.has_value() && number(d.nano_summary, a, "confirmations").value_or(0) > 0;
-    cards.push_back({"Nano confirmations",
-                     has_nano ? text(d.nano_summary, a, "confirmations") : "0",
-                     has_nano ? format_number(number(d.nano_summary, a, "per_second"), 2) + " per second"
-                              : "none in this window"});
-    cards.push_back({"Nano latency p50 / p99",
-                     format_ms(number(d.nano_summary, a, "latency_p50_ms")) + " / "
-                         + format_ms(number(d.nano_summary, a, "latency_p99_ms")),
-                     "first seen unconfirmed -> confirmed"});
+    const bool has_nano
+        = all.has_value() && number(d.nano_summary, a, "confirmations").value_or(0) > 0;
+    cards.push_back(
+        {"Nano confirmations",
+         has_nano ? text(d.nano_summary, a, "confirmations") : "0",
+         has_nano ? format_number(number(d.nano_summary, a, "per_second"), 2) + " per second"
+                  : "none in this window"});
+    cards.push_back(
+        {"Nano latency p50 / p99",
+         format_ms(number(d.nano_summary, a, "latency_p50_ms")) + " / "
+             + format_ms(number(d.nano_summary, a, "latency_p99_ms")),
+         "first seen unconfirmed -> confirmed"});
     const result_table& s = d.solana_summary;
-    cards.push_back({"Solana slots", text(s, 0, "slots_seen") == "-" ? "0" : text(s, 0, "slots_seen"),
-                     "skip rate " + percent(number(s, 0, "skip_rate"))});
-    cards.push_back({"Solana transactions / s",
-                     format_number(number(s, 0, "transactions_per_second"), 1),
-                     format_number(number(s, 0, "transactions_per_block"), 1)
-                         + " per block, " + text(s, 0, "blocks") + " blocks"});
-    cards.push_back({"Slot -> optimistic p50 / p99",
-                     format_ms(number(s, 0, "optimistic_p50_ms")) + " / "
-                         + format_ms(number(s, 0, "optimistic_p99_ms")),
-                     "first shred -> optimistic confirmation"});
-    cards.push_back({"Slot -> root p50", format_ms(number(s, 0, "root_p50_ms")),
-                     "p99 " + format_ms(number(s, 0, "root_p99_ms"))});
+    cards.push_back(
+        {"Solana slots",
+         text(s, 0, "slots_seen") == "-" ? "0" : text(s, 0, "slots_seen"),
+         "skip rate " + percent(number(s, 0, "skip_rate"))});
+    cards.push_back(
+        {"Solana transactions / s",
+         format_number(number(s, 0, "transactions_per_second"), 1),
+         format_number(number(s, 0, "transactions_per_block"), 1) + " per block, "
+             + text(s, 0, "blocks") + " blocks"});
+    cards.push_back(
+        {"Slot -> optimistic p50 / p99",
+         format_ms(number(s, 0, "optimistic_p50_ms")) + " / "
+             + format_ms(number(s, 0, "optimistic_p99_ms")),
+         "first shred -> optimistic confirmation"});
+    cards.push_back(
+        {"Slot -> root p50",
+         format_ms(number(s, 0, "root_p50_ms")),
+         "p99 " + format_ms(number(s, 0, "root_p99_ms"))});
     double open = 0;
     double missing = 0;
     double filled = 0;
     std::size_t connected = 0;
     for (std::size_t r = 0; r < d.sources.rows.size(); ++r) {
         open += number(d.sources, r, "open_gaps").value_or(0)
-            + number(d.sources, r, "filling_gaps").value_or(0);
+                + number(d.sources, r, "filling_gaps").value_or(0);
         missing += number(d.sources, r, "missing").value_or(0);
         filled += number(d.sources, r, "filled_gaps").value_or(0);
         connected += d.sources.value(r, "connected") == "t" ? 1 : 0;
     }
-    cards.push_back({"Open gaps", format_number(open, 0),
-                     format_number(missing, 0) + " missing, " + format_number(filled, 0) + " filled"});
-    cards.push_back({"Sources connected",
-                     fmt::format("{} of {}", connected, d.sources.rows.size()),
-                     d.sources.rows.empty() ? "no source has run yet" : "see Sources below"});
+    cards.push_back(
+        {"Open gaps",
+         format_number(open, 0),
+         format_number(missing, 0) + " missing, " + format_number(filled, 0) + " filled"});
+    cards.push_back(
+        {"Sources connected",
+         fmt::format("{} of {}", connected, d.sources.rows.size()),
+         d.sources.rows.empty() ? "no source has run yet" : "see Sources below"});
     render_cards(cards, out);
 }
 
 void render_nano(const report_data& d, std::string& out) {
-    open_panel("Nano confirmation latency",
-               fmt::format("First seen on new_unconfirmed_block -> confirmation, all confirmation "
-                           "types, per {} bucket. Dashed: p99.",
-                           format_duration(std::chrono::seconds{d.bucket_seconds})),
-               out);
-    out += svg_time_chart(percentile_chart(d, d.nano_stats, "nano-latency",
-                                           "Nano confirmation latency percentiles",
-                                           "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
-                                           "confirmation_type", "all"));
+    open_panel(
+        "Nano confirmation latency",
+        fmt::format(
+            "First seen on new_unconfirmed_block -> confirmation, all confirmation "
+            "types, per {} bucket. Dashed: p99.",
+            format_duration(std::chrono::seconds{d.bucket_seconds})),
+        out);
+    out += svg_time_chart(percentile_chart(
+        d,
+        d.nano_stats,
+        "nano-latency",
+        "Nano confirmation latency percentiles",
+        "latency_p50_ms",
+        "latency_p90_ms",
+        "latency_p99_ms",
+        "confirmation_type",
+        "all"));
     close_panel(out);
 
-    open_panel("Nano confirmations per second",
-               "Confirmations in each bucket divided by its width, stacked by confirmation type.",
-               out);
+    open_panel(
+        "Nano confirmations per second",
+        "Confirmations in each bucket divided by its width, stacked by confirmation type.",
+        out);
     chart_spec c = base_chart(d, "nano-cps", "Nano confirmations per second by type");
     c.style = chart_style::stacked_bars;
     c.y_label = "confirmations / s";
@@ -427,7 +483,9 @@ void render_nano(const report_data& d, std::string& out) {
     for (const auto& [type, color] : types) {
         if (find_row(d.nano_stats, "confirmation_type", type)) {
             c.series.push_back(
-                {type, color, series_values(d.nano_stats, axis, "per_second", "confirmation_type", type)});
+                {type,
+                 color,
+                 series_values(d.nano_stats, axis, "per_second", "confirmation_type", type)});
         }
     }
     out += svg_time_chart(c);
@@ -443,38 +501,55 @@ void render_nano(const report_data& d, std::string& out) {
          {"latency_max_ms", "max", html_column::style::ms},
          {"election_p50_ms", "election p50", html_column::style::ms},
          {"election_p99_ms", "election p99", html_column::style::ms}},
-        "No Nano confirmations in this window.", out);
+        "No Nano confirmations in this window.",
+        out);
     close_panel(out);
 }
 
 void render_solana(const report_data& d, std::string& out) {
-    open_panel("Solana transactions per second",
-               "Transactions of the blocks in each bucket (by block time) divided by its width.",
-               out);
+    open_panel(
+        "Solana transactions per second",
+        "Transactions of the blocks in each bucket (by block time) divided by its width.",
+        out);
     chart_spec tps = base_chart(d, "solana-tps", "Solana transactions per second");
     tps.style = chart_style::stacked_bars;
     tps.y_label = "transactions / s";
     tps.unit = "tx/s";
     const series_source axis = bucket_axis(d.block_stats);
     tps.x = axis.x;
-    tps.series.push_back({"transactions per second", "#0891b2",
-                          series_values(d.block_stats, axis, "transactions_per_second")});
+    tps.series.push_back(
+        {"transactions per second",
+         "#0891b2",
+         series_values(d.block_stats, axis, "transactions_per_second")});
     out += svg_time_chart(tps);
     close_panel(out);
 
-    open_panel("Solana slot latency: first shred -> optimistic confirmation",
-               "Per bucket of first-shred time. Dashed: p99.", out);
-    out += svg_time_chart(percentile_chart(d, d.slot_stats, "slot-optimistic",
-                                           "Solana first shred to optimistic confirmation",
-                                           "optimistic_p50_ms", "optimistic_p90_ms",
-                                           "optimistic_p99_ms"));
+    open_panel(
+        "Solana slot latency: first shred -> optimistic confirmation",
+        "Per bucket of first-shred time. Dashed: p99.",
+        out);
+    out += svg_time_chart(percentile_chart(
+        d,
+        d.slot_stats,
+        "slot-optimistic",
+        "Solana first shred to optimistic confirmation",
+        "optimistic_p50_ms",
+        "optimistic_p90_ms",
+        "optimistic_p99_ms"));
     close_panel(out);
 
-    open_panel("Solana slot latency: first shred -> root",
-               "Per bucket of first-shred time; a slot is rooted about 32 slots later.", out);
-    out += svg_time_chart(percentile_chart(d, d.slot_stats, "slot-root",
-                                           "Solana first shred to root", "root_p50_ms",
-                                           "root_p90_ms", "root_p99_ms"));
+    open_panel(
+        "Solana slot latency: first shred -> root",
+        "Per bucket of first-shred time; a slot is rooted about 32 slots later.",
+        out);
+    out += svg_time_chart(percentile_chart(
+        d,
+        d.slot_stats,
+        "slot-root",
+        "Solana first shred to root",
+        "root_p50_ms",
+        "root_p90_ms",
+        "root_p99_ms"));
     const std::vector<std::pair<std::string, std::string>> steps{
         {"shred_to_bank_ms", "first shred -> bank created"},
         {"bank_to_frozen_ms", "bank created -> frozen"},
@@ -490,16 +565,22 @@ void render_solana(const report_data& d, std::string& out) {
         const double width = longest > 0 && v ? std::max(*v, 0.0) / longest * 100 : 0;
         out += fmt::format(
             R"(<div>{}</div><div><div class="bar" style="width:{:.1f}%"></div></div><div class="v">{}</div>)",
-            html_escape(label), width, html_escape(format_ms(v)));
+            html_escape(label),
+            width,
+            html_escape(format_ms(v)));
     }
     out += "</div>";
     const result_table& s = d.solana_summary;
     out += fmt::format(
         R"(<p class="note">Slots {}..{}: {} finalized, {} skipped (skip rate {}), {} confirmed, {} processed, {} dead, {} without a row.</p>)",
-        html_escape(text(s, 0, "first_slot")), html_escape(text(s, 0, "last_slot")),
-        html_escape(text(s, 0, "finalized")), html_escape(text(s, 0, "skipped")),
-        html_escape(percent(number(s, 0, "skip_rate"))), html_escape(text(s, 0, "confirmed")),
-        html_escape(text(s, 0, "processed")), html_escape(text(s, 0, "dead")),
+        html_escape(text(s, 0, "first_slot")),
+        html_escape(text(s, 0, "last_slot")),
+        html_escape(text(s, 0, "finalized")),
+        html_escape(text(s, 0, "skipped")),
+        html_escape(percent(number(s, 0, "skip_rate"))),
+        html_escape(text(s, 0, "confirmed")),
+        html_escape(text(s, 0, "processed")),
+        html_escape(text(s, 0, "dead")),
         html_escape(text(s, 0, "missing")));
     close_panel(out);
 }
@@ -518,15 +599,18 @@ void render_pipeline(const report_data& d, std::string& out) {
          {"missing", "missing", html_column::style::number},
          {"node_version", "node version"},
          {"watermarks", "watermarks", html_column::style::mono}},
-        "No source has connected yet (ledgertap.sources is empty).", out);
+        "No source has connected yet (ledgertap.sources is empty).",
+        out);
     close_panel(out);
 
-    open_panel("Gaps",
-               fmt::format("Open and filling gaps, and gaps detected or filled in the last {} "
-                           "(at most {}). Ranges are Solana slots or Nano account heights.",
-                           format_duration(std::chrono::seconds{d.since_seconds}),
-                           report_gap_limit),
-               out);
+    open_panel(
+        "Gaps",
+        fmt::format(
+            "Open and filling gaps, and gaps detected or filled in the last {} "
+            "(at most {}). Ranges are Solana slots or Nano account heights.",
+            format_duration(std::chrono::seconds{d.since_seconds}),
+            report_gap_limit),
+        out);
     render_html_table(
         d.gaps,
         {{"id", "id", html_column::style::number},
@@ -542,22 +626,28 @@ void render_pipeline(const report_data& d, std::string& out) {
          {"detected_at", "detected (UTC)", html_column::style::short_time},
          {"filled_at", "filled (UTC)", html_column::style::short_time},
          {"last_error", "last error", html_column::style::wrap}},
-        "No gaps: every range the detector checked is complete.", out);
+        "No gaps: every range the detector checked is complete.",
+        out);
     close_panel(out);
 
     open_panel("Nano peers", "Latest telemetry of each peer heard from in the window.", out);
     const result_table& t = d.telemetry_summary;
     out += fmt::format(
         R"(<p class="note">{} peers on {} versions; cemented count {} .. {} (spread {}, median {}).</p>)",
-        html_escape(text(t, 0, "peers")), html_escape(text(t, 0, "versions")),
-        html_escape(text(t, 0, "cemented_min")), html_escape(text(t, 0, "cemented_max")),
-        html_escape(text(t, 0, "cemented_spread")), html_escape(text(t, 0, "cemented_p50")));
-    render_html_table(d.telemetry_versions,
-                      {{"version", "version"},
-                       {"peers", "peers", html_column::style::number},
-                       {"share", "share", html_column::style::fraction},
-                       {"max_cemented_count", "highest cemented count", html_column::style::number}},
-                      "No telemetry in this window.", out);
+        html_escape(text(t, 0, "peers")),
+        html_escape(text(t, 0, "versions")),
+        html_escape(text(t, 0, "cemented_min")),
+        html_escape(text(t, 0, "cemented_max")),
+        html_escape(text(t, 0, "cemented_spread")),
+        html_escape(text(t, 0, "cemented_p50")));
+    render_html_table(
+        d.telemetry_versions,
+        {{"version", "version"},
+         {"peers", "peers", html_column::style::number},
+         {"share", "share", html_column::style::fraction},
+         {"max_cemented_count", "highest cemented count", html_column::style::number}},
+        "No telemetry in this window.",
+        out);
     close_panel(out);
 }
 
@@ -603,12 +693,15 @@ std::string render_report_html(const report_data& d, const std::string& version)
     const std::string window = format_duration(std::chrono::seconds{d.since_seconds});
     if (d.data_to > 0) {
         out += html_escape(fmt::format(
-            "Last {} up to {} UTC; data from {} to {} UTC, charts in {} buckets.", window,
-            format_utc(d.now), format_utc(d.data_from), format_utc(d.data_to),
+            "Last {} up to {} UTC; data from {} to {} UTC, charts in {} buckets.",
+            window,
+            format_utc(d.now),
+            format_utc(d.data_from),
+            format_utc(d.data_to),
             format_duration(std::chrono::seconds{d.bucket_seconds})));
     } else {
-        out += html_escape(fmt::format("Last {} up to {} UTC: no chain data in this window.",
-                                       window, format_utc(d.now)));
+        out += html_escape(fmt::format(
+            "Last {} up to {} UTC: no chain data in this window.", window, format_utc(d.now)));
     }
     out += "</p></header>\n";
     render_summary_cards(d, out);
@@ -616,8 +709,8 @@ std::string render_report_html(const report_data& d, const std::string& version)
     render_solana(d, out);
     render_pipeline(d, out);
     out += "<footer>Generated by ledgertap-query " + html_escape(version)
-        + " from a read-only snapshot of the database. Self-contained: inline CSS and SVG, no "
-          "scripts, no network.</footer>\n</body></html>\n";
+           + " from a read-only snapshot of the database. Self-contained: inline CSS and SVG, no "
+             "scripts, no network.</footer>\n</body></html>\n";
     return out;
 }
 

@@ -66,7 +66,8 @@ struct session::impl {
     std::unique_ptr<snapshot_transaction> tx;
 };
 
-session::session(const std::string& conninfo) : impl_(std::make_unique<impl>()) {
+session::session(const std::string& conninfo)
+  : impl_(std::make_unique<impl>()) {
     impl_->conninfo = conninfo;
     try {
         impl_->conn = std::make_unique<pqxx::connection>(conninfo);
@@ -74,7 +75,8 @@ session::session(const std::string& conninfo) : impl_(std::make_unique<impl>()) 
         throw database_error(
             "cannot connect to the database (" + ingest::describe_conninfo(conninfo)
                 + "): " + ingest::safe_message(e.what(), conninfo),
-            {}, true);
+            {},
+            true);
     }
     try {
         pqxx::nontransaction setup{*impl_->conn};
@@ -106,7 +108,8 @@ result_table session::run(const std::string& sql, const std::vector<std::string>
         throw database_error(ingest::safe_message(e.what(), impl_->conninfo), e.sqlstate(), false);
     } catch (const pqxx::broken_connection& e) {
         throw database_error(
-            "lost the database connection: " + ingest::safe_message(e.what(), impl_->conninfo), {},
+            "lost the database connection: " + ingest::safe_message(e.what(), impl_->conninfo),
+            {},
             true);
     } catch (const std::exception& e) {
         throw database_error(ingest::safe_message(e.what(), impl_->conninfo), {}, false);

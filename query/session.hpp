@@ -15,7 +15,9 @@ namespace ledgertap::query {
 class database_error : public std::runtime_error {
 public:
     database_error(const std::string& message, std::string sqlstate, bool connecting)
-        : std::runtime_error(message), sqlstate_(std::move(sqlstate)), connecting_(connecting) {}
+      : std::runtime_error(message)
+      , sqlstate_(std::move(sqlstate))
+      , connecting_(connecting) {}
 
     /// SQLSTATE of the failed statement (e.g. 25006 for a write refused); empty when unknown.
     [[nodiscard]] const std::string& sqlstate() const noexcept { return sqlstate_; }
@@ -48,7 +50,8 @@ public:
 
     /// Runs `sql` with text parameters `$1..$n` and returns its rows with column kinds taken from
     /// the result's PostgreSQL types. Throws database_error.
-    [[nodiscard]] result_table run(const std::string& sql, const std::vector<std::string>& params = {});
+    [[nodiscard]] result_table run(
+        const std::string& sql, const std::vector<std::string>& params = {});
 
 private:
     struct impl;

@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,14 +75,28 @@ SELECT 'node_1t9jmyhmwwkjdz3mragb7wy98ykdrkc7say6c47tfuhsjybqhzk9drsg9g'
        now() - k * interval '648 s', '::1', 7075, k, k, 0, 0, 0, 10, 19, k,
        repeat('99', 32), 27, 1, 0, 0, 0, 'fffffff800000000', 'plan', now() - k * interval '648 s'
 FROM generate_series(1, 4000) AS k;
+INSERT INTO ledgertap.connections (source, url, opened_at)
+SELECT CASE WHEN n < 3 THEN 'a' ELSE 'b' END, 'ws://127.0.0.1:1', now() - n * interval '1 hour'
+FROM generate_series(0, 3) AS n;
 ANALYZE;
 )";
 
 struct plan_case {
     std::string query;
-    std::string index;                    ///< must appear in the plan
-    std::vector<std::string> never_seq;   ///< tables that must not be scanned sequentially
+    std::string index;                  ///< must appear in the plan
+    std::vector<std::string> never_seq; ///< tables that must not be scanned sequentially
 };
+
+/// The migrated, loaded database, once per test process.
+const test::scratch_database& plan_db() {
+    static const std::unique_ptr<test::scratch_database> db = [] {
+        auto d = std::make_unique<test::scratch_database>("query_plans");
+        d->migrate();
+        test::exec_sql(d->conninfo(), load_sql);
+        return d;
+    }();
+    return *db;
+}
 
 std::string explain(pqxx::connection& conn, const std::string& sql) {
     pqxx::nontransaction tx{conn};
@@ -93,36 +108,49 @@ std::string explain(pqxx::connection& conn, const std::string& sql) {
     return text;
 }
 
-TEST_CASE("analytics over a 15-minute window of 30 days are answered from the time indexes",
-          "[query][integration][plans]") {
-    test::scratch_database db{"query_plans"};
-    db.migrate();
-    test::exec_sql(db.conninfo(), load_sql);
+TEST_CASE(
+    "analytics over a 15-minute window of 30 days are answered from the time indexes",
+    "[query][integration][plans]") {
+    const test::scratch_database& db = plan_db();
     const std::string window = "now() - interval '15 minutes'";
     const std::vector<plan_case> cases{
         {"SELECT * FROM nano.confirmation_latency_since(" + window + ")",
-         "blocks_confirmed_at_idx", {"blocks", "unconfirmed_blocks"}},
-        {"SELECT * FROM nano.confirmation_stats(" + window + ")", "blocks_confirmed_at_idx",
+         "blocks_confirmed_at_idx",
          {"blocks", "unconfirmed_blocks"}},
-        {"SELECT * FROM nano.confirmation_summary(" + window + ")", "blocks_confirmed_at_idx",
+        {"SELECT * FROM nano.confirmation_stats(" + window + ")",
+         "blocks_confirmed_at_idx",
          {"blocks", "unconfirmed_blocks"}},
-        {"SELECT * FROM solana.slot_latency_since(" + window + ")", "slots_first_shred_at_idx",
+        {"SELECT * FROM nano.confirmation_summary(" + window + ")",
+         "blocks_confirmed_at_idx",
+         {"blocks", "unconfirmed_blocks"}},
+        {"SELECT * FROM solana.slot_latency_since(" + window + ")",
+         "slots_first_shred_at_idx",
          {"slots"}},
         {"SELECT * FROM solana.slot_stats(" + window + ", interval '10 seconds')",
-         "slots_first_shred_at_idx", {"slots"}},
-        {"SELECT * FROM solana.slot_summary(" + window + ")", "slots_first_shred_at_idx", {"slots"}},
-        {"SELECT * FROM solana.block_stats(" + window + ")", "blocks_block_time_idx",
+         "slots_first_shred_at_idx",
+         {"slots"}},
+        {"SELECT * FROM solana.slot_summary(" + window + ")",
+         "slots_first_shred_at_idx",
+         {"slots"}},
+        {"SELECT * FROM solana.block_stats(" + window + ")",
+         "blocks_block_time_idx",
          {"blocks", "slots"}},
-        {"SELECT * FROM solana.block_summary(" + window + ")", "blocks_block_time_idx",
+        {"SELECT * FROM solana.block_summary(" + window + ")",
+         "blocks_block_time_idx",
          {"blocks", "slots"}},
         {"SELECT * FROM nano.vote_summary(" + window + ")", "votes_received_at_idx", {"votes"}},
-        {"SELECT * FROM nano.representative_votes(" + window + ")", "votes_received_at_idx",
+        {"SELECT * FROM nano.representative_votes(" + window + ")",
+         "votes_received_at_idx",
          {"votes"}},
         {"SELECT * FROM solana.vote_summary(" + window + ")", "votes_received_at_idx", {"votes"}},
-        {"SELECT * FROM solana.validator_votes(" + window + ")", "votes_received_at_idx", {"votes"}},
-        {"SELECT * FROM nano.telemetry_spread(" + window + ")", "telemetry_received_at_idx",
+        {"SELECT * FROM solana.validator_votes(" + window + ")",
+         "votes_received_at_idx",
+         {"votes"}},
+        {"SELECT * FROM nano.telemetry_spread(" + window + ")",
+         "telemetry_received_at_idx",
          {"telemetry"}},
-        {"SELECT * FROM nano.telemetry_versions(" + window + ")", "telemetry_received_at_idx",
+        {"SELECT * FROM nano.telemetry_versions(" + window + ")",
+         "telemetry_received_at_idx",
          {"telemetry"}},
     };
     pqxx::connection conn{db.conninfo()};
@@ -135,9 +163,10 @@ TEST_CASE("analytics over a 15-minute window of 30 days are answered from the ti
         const std::string plan = explain(conn, c.query);
         report << "\n" << c.query << "\n" << plan;
         INFO(c.query << "\n" << plan);
-        CHECK((plan.find("Index Scan using " + c.index) != std::string::npos
-               || plan.find("Index Only Scan using " + c.index) != std::string::npos
-               || plan.find("Bitmap Index Scan on " + c.index) != std::string::npos));
+        CHECK(
+            (plan.find("Index Scan using " + c.index) != std::string::npos
+             || plan.find("Index Only Scan using " + c.index) != std::string::npos
+             || plan.find("Bitmap Index Scan on " + c.index) != std::string::npos));
         // Inlined: the function itself never shows as a Function Scan.
         const auto name_start = c.query.find('.') + 1;
         const std::string function = c.query.substr(name_start, c.query.find('(') - name_start);
@@ -149,59 +178,63 @@ TEST_CASE("analytics over a 15-minute window of 30 days are answered from the ti
     }
 
     // The window holds what a plain filter on the base tables finds (one snapshot, one now()).
-    CHECK(test::query_scalar(
-              db.conninfo(),
-              "SELECT (SELECT confirmations FROM nano.confirmation_summary(" + window
-                  + ") WHERE confirmation_type = 'all') || ' ' || (SELECT count(*) FROM "
-                    "nano.blocks WHERE confirmed_at >= "
-                  + window + ")")
-          == "3 3"); // a block every 324 s
-    CHECK(test::query_scalar(
-              db.conninfo(),
-              "SELECT (SELECT count(*) FROM solana.slot_latency_since(" + window
-                  + ")) = (SELECT count(*) FROM solana.slots WHERE first_shred_at >= " + window
-                  + ") AND (SELECT count(*) FROM solana.slot_latency_since(" + window
-                  + ")) >= 10")
-          == "t"); // a slot every 86 s
+    CHECK(
+        test::query_scalar(
+            db.conninfo(),
+            "SELECT (SELECT confirmations FROM nano.confirmation_summary(" + window
+                + ") WHERE confirmation_type = 'all') || ' ' || (SELECT count(*) FROM "
+                  "nano.blocks WHERE confirmed_at >= "
+                + window + ")")
+        == "3 3"); // a block every 324 s
+    CHECK(
+        test::query_scalar(
+            db.conninfo(),
+            "SELECT (SELECT count(*) FROM solana.slot_latency_since(" + window
+                + ")) = (SELECT count(*) FROM solana.slots WHERE first_shred_at >= " + window
+                + ") AND (SELECT count(*) FROM solana.slot_latency_since(" + window + ")) >= 10")
+        == "t"); // a slot every 86 s
 }
 
-TEST_CASE("bucket_start aligns buckets on UTC multiples of their width", "[query][integration][sql]") {
-    test::scratch_database db{"query_buckets"};
-    db.migrate();
-    const auto at = [&](const std::string& bucket, const std::string& t) {
-        return test::query_scalar(
-            db.conninfo(), fmt::format("SET TimeZone = 'UTC'; SELECT ledgertap.bucket_start("
-                                       "interval '{}', timestamptz '{}')::text",
-                                       bucket, t));
-    };
-    CHECK(at("1 minute", "2024-05-01 12:34:56.789+00") == "2024-05-01 12:34:00+00");
-    CHECK(at("10 seconds", "2024-05-01 12:34:56.789+00") == "2024-05-01 12:34:50+00");
-    CHECK(at("15 minutes", "2024-05-01 12:34:56+02") == "2024-05-01 10:30:00+00");
-    CHECK(at("1 day", "2024-05-01 23:59:59.999+00") == "2024-05-01 00:00:00+00");
-}
-
-TEST_CASE("table_rows counts small tables exactly per source and estimates big ones",
-          "[query][integration][sql]") {
-    test::scratch_database db{"query_rows"};
-    db.migrate();
-    test::exec_sql(db.conninfo(), R"(
-        INSERT INTO solana.slots (slot, source) SELECT s, CASE WHEN s % 4 = 0 THEN 'a' ELSE 'b' END
-        FROM generate_series(1, 2000) AS s;
-        ANALYZE solana.slots;)");
-    const auto scalar = [&](const std::string& sql) { return test::query_scalar(db.conninfo(), sql); };
-    CHECK(scalar("SELECT rows FROM ledgertap.table_rows() WHERE table_name = 'solana.slots' "
-                 "AND source = 'a'") == "500");
-    CHECK(scalar("SELECT rows FROM ledgertap.table_rows() WHERE table_name = 'solana.slots' "
-                 "AND source = 'b'") == "1500");
-    CHECK(scalar("SELECT rows FROM ledgertap.table_rows() WHERE table_name = 'nano.blocks'") == "0");
-    // Above the size threshold (here: anything), the planner's estimate for the whole table.
-    CHECK(scalar("SELECT rows || ' ' || exact || ' ' || coalesce(source, 'all') FROM "
-                 "ledgertap.table_rows(0) WHERE table_name = 'solana.slots'")
-          == "2000 false all");
-    // Every nano, solana and ledgertap table is listed.
-    CHECK(scalar("SELECT count(DISTINCT table_name) FROM ledgertap.table_rows()")
-          == scalar("SELECT count(*) FROM pg_tables WHERE schemaname IN ('nano', 'solana', "
-                    "'ledgertap') AND tablename <> 'schema_migrations'"));
+TEST_CASE("bucket_start and table_rows behave as documented", "[query][integration][sql]") {
+    const test::scratch_database& db = plan_db();
+    const auto scalar
+        = [&](const std::string& sql) { return test::query_scalar(db.conninfo(), sql); };
+    SECTION("bucket_start aligns buckets on UTC multiples of their width") {
+        const auto at = [&](const std::string& bucket, const std::string& t) {
+            return scalar(fmt::format(
+                "SET TimeZone = 'UTC'; SELECT ledgertap.bucket_start(interval '{}', timestamptz "
+                "'{}')::text",
+                bucket,
+                t));
+        };
+        CHECK(at("1 minute", "2024-05-01 12:34:56.789+00") == "2024-05-01 12:34:00+00");
+        CHECK(at("10 seconds", "2024-05-01 12:34:56.789+00") == "2024-05-01 12:34:50+00");
+        CHECK(at("15 minutes", "2024-05-01 12:34:56+02") == "2024-05-01 10:30:00+00");
+        CHECK(at("1 day", "2024-05-01 23:59:59.999+00") == "2024-05-01 00:00:00+00");
+    }
+    SECTION("table_rows counts small tables exactly per source and estimates big ones") {
+        const auto rows = [&](const std::string& table, const std::string& source) {
+            return scalar(fmt::format(
+                "SELECT rows FROM ledgertap.table_rows() WHERE table_name = '{}' AND source {}",
+                table,
+                source.empty() ? "IS NULL" : "= '" + source + "'"));
+        };
+        CHECK(rows("nano.blocks", "plan") == "8000");
+        CHECK(rows("ledgertap.connections", "a") == "3");
+        CHECK(rows("ledgertap.connections", "b") == "1");
+        CHECK(rows("nano.work", "") == "0");
+        CHECK(rows("nano.vote_blocks", "") == "0"); // no source column: one row
+        // Above the size threshold (here: anything), the planner's estimate for the whole table.
+        CHECK(
+            scalar("SELECT rows || ' ' || exact || ' ' || coalesce(source, 'all') FROM "
+                   "ledgertap.table_rows(0) WHERE table_name = 'solana.slots'")
+            == "30000 false all");
+        // Every nano, solana and ledgertap table is listed.
+        CHECK(
+            scalar("SELECT count(DISTINCT table_name) FROM ledgertap.table_rows()")
+            == scalar("SELECT count(*) FROM pg_tables WHERE schemaname IN ('nano', 'solana', "
+                      "'ledgertap') AND tablename <> 'schema_migrations'"));
+    }
 }
 
 } // namespace

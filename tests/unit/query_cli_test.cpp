@@ -76,8 +76,17 @@ TEST_CASE("usage errors exit 2 with a message that names the problem", "[query][
 TEST_CASE("an unknown command lists the commands", "[query][cli]") {
     const outcome o = run({"frobnicate"});
     CHECK(o.code == exit_usage);
-    for (const char* name : {"latency", "gaps", "status", "block", "account", "slot", "slots",
-                             "votes", "telemetry", "report"}) {
+    for (const char* name :
+         {"latency",
+          "gaps",
+          "status",
+          "block",
+          "account",
+          "slot",
+          "slots",
+          "votes",
+          "telemetry",
+          "report"}) {
         CHECK(o.err.find(name) != std::string::npos);
     }
 }

@@ -19,16 +19,22 @@ section sample_rows() {
     section s;
     s.name = "blocks";
     s.title = "Blocks";
-    s.table.columns = {{"hash", column_kind::text},
-                       {"height", column_kind::integer},
-                       {"balance", column_kind::decimal},
-                       {"latency_ms", column_kind::real},
-                       {"final", column_kind::boolean},
-                       {"confirmed_at", column_kind::time},
-                       {"err", column_kind::json}};
+    s.table.columns
+        = {{"hash", column_kind::text},
+           {"height", column_kind::integer},
+           {"balance", column_kind::decimal},
+           {"latency_ms", column_kind::real},
+           {"final", column_kind::boolean},
+           {"confirmed_at", column_kind::time},
+           {"err", column_kind::json}};
     s.table.rows = {
-        {"AB", "7", "340282366920938463463374607431768211455", "412.5", "t",
-         "2024-05-01 12:00:00.123+00", R"({"Custom": 1})"},
+        {"AB",
+         "7",
+         "340282366920938463463374607431768211455",
+         "412.5",
+         "t",
+         "2024-05-01 12:00:00.123+00",
+         R"({"Custom": 1})"},
         {"C, \"D\"", "12345", "0", "0.0125", "f", "2024-05-01 12:00:01+00", std::nullopt},
         {"", std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt},
     };
@@ -50,15 +56,32 @@ TEST_CASE("parse_duration accepts a positive count with s, m, h or d only", "[qu
     CHECK(parse_duration("2h") == 2h);
     CHECK(parse_duration("7d") == std::chrono::seconds{7 * 86400});
     CHECK(parse_duration("1s") == 1s);
-    for (const char* bad : {"", "s", "0s", "15", "1.5h", "-2m", "+2m", "2 h", " 2h", "2h ", "1w",
-                            "2H", "01m", "h2", "99999999999999999999d", "36601d"}) {
+    for (const char* bad :
+         {"",
+          "s",
+          "0s",
+          "15",
+          "1.5h",
+          "-2m",
+          "+2m",
+          "2 h",
+          " 2h",
+          "2h ",
+          "1w",
+          "2H",
+          "01m",
+          "h2",
+          "99999999999999999999d",
+          "36601d"}) {
         INFO(bad);
         CHECK_FALSE(parse_duration(bad));
     }
     CHECK(parse_duration("36600d") == std::chrono::seconds{36600LL * 86400});
 }
 
-TEST_CASE("durations print as PostgreSQL intervals and in their largest exact unit", "[query][duration]") {
+TEST_CASE(
+    "durations print as PostgreSQL intervals and in their largest exact unit",
+    "[query][duration]") {
     CHECK(pg_interval(900s) == "900 seconds");
     CHECK(format_duration(900s) == "15m");
     CHECK(format_duration(7200s) == "2h");
@@ -90,7 +113,9 @@ TEST_CASE("json_quote escapes quotes, backslashes and control characters", "[que
     CHECK(json_quote("nano_ü") == "\"nano_ü\"");
 }
 
-TEST_CASE("JSON output is exact: numerics as strings, integers and doubles as numbers", "[query][output]") {
+TEST_CASE(
+    "JSON output is exact: numerics as strings, integers and doubles as numbers",
+    "[query][output]") {
     section record;
     record.name = "summary";
     record.shape = section_shape::record;
@@ -130,15 +155,21 @@ TEST_CASE("JSON output is exact: numerics as strings, integers and doubles as nu
     CHECK(text.find("\"340282366920938463463374607431768211455\"") != std::string::npos);
 }
 
-TEST_CASE("CSV output quotes what needs quoting and keeps NULL apart from empty text", "[query][output]") {
+TEST_CASE(
+    "CSV output quotes what needs quoting and keeps NULL apart from empty text",
+    "[query][output]") {
     const std::string text = render({sample_rows()}, output_format::csv);
     const auto lines = lines_of(text);
     REQUIRE(lines.size() == 4);
     CHECK(lines[0] == "hash,height,balance,latency_ms,final,confirmed_at,err\r");
-    CHECK(lines[1]
-          == R"(AB,7,340282366920938463463374607431768211455,412.5,t,2024-05-01T12:00:00.123Z,"{""Custom"": 1}")"
-             "\r");
-    CHECK(lines[2] == R"("C, ""D""",12345,0,0.0125,f,2024-05-01T12:00:01Z,)" "\r");
+    CHECK(
+        lines[1]
+        == R"(AB,7,340282366920938463463374607431768211455,412.5,t,2024-05-01T12:00:00.123Z,"{""Custom"": 1}")"
+           "\r");
+    CHECK(
+        lines[2]
+        == R"("C, ""D""",12345,0,0.0125,f,2024-05-01T12:00:01Z,)"
+           "\r");
     CHECK(lines[3] == "\"\",,,,,,\r");
 }
 
@@ -156,7 +187,9 @@ TEST_CASE("CSV with several sections marks each with a # line", "[query][output]
     CHECK(lines[8] == "1\r");
 }
 
-TEST_CASE("the human table aligns columns, right-aligns numbers and rounds doubles only", "[query][output]") {
+TEST_CASE(
+    "the human table aligns columns, right-aligns numbers and rounds doubles only",
+    "[query][output]") {
     const auto lines = lines_of(render({sample_rows()}, output_format::table));
     REQUIRE(lines.size() == 6);
     CHECK(lines[0] == "Blocks");

@@ -60,50 +60,66 @@ report_data sample_report() {
     d.data_to = 1714564979;
     const column t{"t", column_kind::real};
     d.nano_summary = table(
-        {{"confirmation_type", column_kind::text}, {"confirmations", column_kind::integer},
-         {"per_second", column_kind::real}, {"latency_p50_ms", column_kind::real},
+        {{"confirmation_type", column_kind::text},
+         {"confirmations", column_kind::integer},
+         {"per_second", column_kind::real},
+         {"latency_p50_ms", column_kind::real},
          {"latency_p99_ms", column_kind::real}},
         {{"active_quorum", "120", "0.6666666666666666", "412.5", "990"},
          {"all", "180", "1", "420", "995.5"}});
     d.nano_stats = table(
-        {t, {"confirmation_type", column_kind::text}, {"per_second", column_kind::real},
-         {"latency_p50_ms", column_kind::real}, {"latency_p90_ms", column_kind::real},
+        {t,
+         {"confirmation_type", column_kind::text},
+         {"per_second", column_kind::real},
+         {"latency_p50_ms", column_kind::real},
+         {"latency_p90_ms", column_kind::real},
          {"latency_p99_ms", column_kind::real}},
         {{"1714564800", "active_quorum", "0.5", "400", "800", "900"},
          {"1714564800", "all", "1", "410", "810", "910"},
          {"1714564860", "all", "1", "420", "820", "920"},
          {"1714564920", "all", "1", "430", "830", "930"}});
     d.solana_summary = table(
-        {{"slots_seen", column_kind::integer}, {"skip_rate", column_kind::real},
-         {"first_slot", column_kind::integer}, {"last_slot", column_kind::integer},
+        {{"slots_seen", column_kind::integer},
+         {"skip_rate", column_kind::real},
+         {"first_slot", column_kind::integer},
+         {"last_slot", column_kind::integer},
          {"transactions_per_second", column_kind::real}},
         {{"450", "0.05", "1000", "1449", "300"}});
-    d.slot_steps = table({{"shred_to_bank_ms", column_kind::real},
-                          {"optimistic_to_root_ms", column_kind::real}},
-                         {{"25", "12600"}});
+    d.slot_steps = table(
+        {{"shred_to_bank_ms", column_kind::real}, {"optimistic_to_root_ms", column_kind::real}},
+        {{"25", "12600"}});
     d.slot_stats = table(
-        {t, {"optimistic_p50_ms", column_kind::real}, {"optimistic_p90_ms", column_kind::real},
-         {"optimistic_p99_ms", column_kind::real}, {"root_p50_ms", column_kind::real},
-         {"root_p90_ms", column_kind::real}, {"root_p99_ms", column_kind::real}},
+        {t,
+         {"optimistic_p50_ms", column_kind::real},
+         {"optimistic_p90_ms", column_kind::real},
+         {"optimistic_p99_ms", column_kind::real},
+         {"root_p50_ms", column_kind::real},
+         {"root_p90_ms", column_kind::real},
+         {"root_p99_ms", column_kind::real}},
         {{"1714564800", "650", "750", "800", "13000", "14000", "14300"},
          {"1714564860", "640", "740", "790", "13100", "14100", "14200"}});
-    d.block_stats = table({t, {"transactions_per_second", column_kind::real}},
-                          {{"1714564800", "290"}, {"1714564860", "310"}, {"1714564920", "305"}});
+    d.block_stats = table(
+        {t, {"transactions_per_second", column_kind::real}},
+        {{"1714564800", "290"}, {"1714564860", "310"}, {"1714564920", "305"}});
     d.sources = table(
-        {{"source", column_kind::text}, {"chain", column_kind::text},
-         {"connected", column_kind::boolean}, {"open_gaps", column_kind::integer},
+        {{"source", column_kind::text},
+         {"chain", column_kind::text},
+         {"connected", column_kind::boolean},
+         {"open_gaps", column_kind::integer},
          {"missing", column_kind::decimal}},
         {{"nano-<b>", "nano", "t", "1", "5"}, {"solana", "solana", "f", "0", "0"}});
     d.gaps = table(
-        {{"id", column_kind::integer}, {"status", column_kind::text},
+        {{"id", column_kind::integer},
+         {"status", column_kind::text},
          {"last_error", column_kind::text}},
         {{"3", "open", "timeout <script>alert(1)</script> & \"more\""}});
     return d;
 }
 
 TEST_CASE("html_escape makes text safe in elements and attributes", "[query][report]") {
-    CHECK(html_escape(R"(<a href="x">'&'</a>)")
-          == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    CHECK(
+        html_escape(R"(<a href="x">'&'</a>)")
+        == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
     CHECK(html_escape("plain") == "plain");
 }
 
@@ -132,7 +148,9 @@ TEST_CASE("numbers and durations read well", "[query][report]") {
     CHECK(format_utc(1714564800) == "2024-05-01 12:00:00");
 }
 
-TEST_CASE("a line chart draws a dot per value and breaks its line at a missing value", "[query][report]") {
+TEST_CASE(
+    "a line chart draws a dot per value and breaks its line at a missing value",
+    "[query][report]") {
     const std::string svg = svg_time_chart(three_buckets());
     CHECK(svg.rfind("<svg class=\"chart\" id=\"c1\"", 0) == 0);
     CHECK(svg.find("data-points=\"5\"") != std::string::npos);
@@ -169,7 +187,8 @@ TEST_CASE("a chart without values says so and still has axes", "[query][report]"
     CHECK(svg.find("time (UTC)") != std::string::npos);
 }
 
-TEST_CASE("the report page is self-contained, escapes data and has every chart", "[query][report]") {
+TEST_CASE(
+    "the report page is self-contained, escapes data and has every chart", "[query][report]") {
     const std::string html = render_report_html(sample_report(), "9.9.9");
     CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
     CHECK(count_of(html, "<svg class=\"chart\"") == 5);
@@ -184,8 +203,9 @@ TEST_CASE("the report page is self-contained, escapes data and has every chart",
     CHECK(html.find("https://") == std::string::npos);
     CHECK(html.find("@import") == std::string::npos);
     CHECK(html.find("url(") == std::string::npos);
-    CHECK(html.find("timeout &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;")
-          != std::string::npos);
+    CHECK(
+        html.find("timeout &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;")
+        != std::string::npos);
     CHECK(html.find("nano-&lt;b&gt;") != std::string::npos);
     // Summary header.
     CHECK(html.find("420 ms / 996 ms") != std::string::npos);
