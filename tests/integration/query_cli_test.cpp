@@ -7,6 +7,7 @@
 #include "query/session.hpp"
 #include "schema/codec.hpp"
 #include "tests/support/pg.hpp"
+#include "tests/support/process.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -19,7 +20,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
-#include <cstring>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -27,17 +28,11 @@
 #include <memory>
 #include <netinet/in.h>
 #include <optional>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sstream>
 #include <string>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
-
-extern char** environ; // NOLINT(readability-redundant-declaration)
 
 namespace ledgertap::query {
 namespace {
@@ -172,100 +167,49 @@ std::string iso_minute(std::int64_t unix_ms) {
 // ---- processes -----------------------------------------------------------------------------
 
 struct process_result {
-    int code = -1; ///< exit status; -1 when killed
+    int code = -1; ///< exit status, 128 + signal when killed by one
     std::string out;
     std::string err;
     bool timed_out = false;
 };
 
-/// Runs `argv` with the environment plus `extra_env` (NAME=value), collecting stdout and stderr;
-/// kills it when `timeout` passes.
+/// Runs `argv` (argv[0] a path) to completion through test::child_process, with `env` (NAME,
+/// value) set in the environment it inherits; kills it when `timeout` passes.
 process_result run_process(
     const std::vector<std::string>& argv,
-    const std::vector<std::string>& extra_env,
+    const std::vector<std::pair<std::string, std::string>>& env,
     std::chrono::seconds timeout) {
-    int out_pipe[2];
-    int err_pipe[2];
-    REQUIRE(::pipe(out_pipe) == 0);
-    REQUIRE(::pipe(err_pipe) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-    posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-        const std::string entry{*e};
-        const bool overridden = std::any_of(extra_env.begin(), extra_env.end(), [&](const auto& x) {
-            return entry.rfind(x.substr(0, x.find('=') + 1), 0) == 0;
-        });
-        if (!overridden) {
-            env_strings.push_back(entry);
-        }
+    static int runs = 0;
+    const fs::path capture = fs::path{LEDGERTAP_BINARY_DIR} / "query-test";
+    fs::create_directories(capture);
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved;
+    for (const auto& [name, value] : env) {
+        const char* old = std::getenv(name.c_str()); // NOLINT(concurrency-mt-unsafe)
+        saved.emplace_back(name, old != nullptr ? std::optional<std::string>{old} : std::nullopt);
+        ::setenv(name.c_str(), value.c_str(), 1); // NOLINT(concurrency-mt-unsafe)
     }
-    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
-    std::vector<char*> envp;
-    for (auto& e : env_strings) {
-        envp.push_back(e.data());
-    }
-    envp.push_back(nullptr);
-    std::vector<std::string> args = argv;
-    std::vector<char*> c_args;
-    for (auto& a : args) {
-        c_args.push_back(a.data());
-    }
-    c_args.push_back(nullptr);
-    pid_t pid = 0;
-    const int spawned
-        = posix_spawnp(&pid, c_args[0], &actions, nullptr, c_args.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
+    const fs::path prefix = capture / fmt::format("run-{}-{}", ::getpid(), runs++);
     process_result r;
-    if (spawned != 0) {
-        ::close(out_pipe[0]);
-        ::close(err_pipe[0]);
-        FAIL("cannot start " << argv[0] << ": " << std::strerror(spawned));
-    }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
-    std::array<std::string*, 2> sinks{&r.out, &r.err};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            r.timed_out = true;
-            ::kill(pid, SIGKILL);
-            break;
-        }
-        if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) < 0) {
-            break;
-        }
-        for (std::size_t i = 0; i < fds.size(); ++i) {
-            if (fds[i].fd < 0 || fds[i].revents == 0) {
-                continue;
-            }
-            std::array<char, 4096> buf{};
-            const ssize_t n = ::read(fds[i].fd, buf.data(), buf.size());
-            if (n <= 0) {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
+    {
+        test::child_process child{argv, prefix.string()};
+        for (const auto& [name, old] : saved) {
+            if (old) {
+                ::setenv(name.c_str(), old->c_str(), 1); // NOLINT(concurrency-mt-unsafe)
             } else {
-                sinks[i]->append(buf.data(), static_cast<std::size_t>(n));
+                ::unsetenv(name.c_str()); // NOLINT(concurrency-mt-unsafe)
             }
         }
-    }
-    for (auto& f : fds) {
-        if (f.fd >= 0) {
-            ::close(f.fd);
+        const auto code = child.wait(timeout);
+        r.timed_out = !code.has_value();
+        r.code = code.value_or(-1);
+        if (r.timed_out) {
+            child.kill();
         }
+        r.out = child.stdout_text();
+        r.err = child.stderr_text();
     }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    fs::remove(prefix.string() + ".stdout");
+    fs::remove(prefix.string() + ".stderr");
     return r;
 }
 
@@ -876,7 +820,7 @@ TEST_CASE(
     SECTION("the binary, database from LEDGERTAP_DB") {
         const process_result r = run_process(
             {query_binary().string(), "latency"},
-            {"LEDGERTAP_DB=" + url},
+            {{"LEDGERTAP_DB", url}},
             std::chrono::seconds{30});
         INFO(r.err);
         CHECK_FALSE(r.timed_out);
@@ -939,11 +883,14 @@ std::int64_t data_points(const std::string& html, const std::string& id) {
 }
 
 std::optional<std::string> find_chromium() {
-    for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-        const process_result r = run_process(
-            {"sh", "-c", std::string{"command -v "} + name}, {}, std::chrono::seconds{10});
-        if (r.code == 0 && !r.out.empty()) {
-            return r.out.substr(0, r.out.find('\n'));
+    const char* path = std::getenv("PATH"); // NOLINT(concurrency-mt-unsafe)
+    std::stringstream dirs{path != nullptr ? path : "/usr/bin:/bin"};
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        for (const char* name : {"chromium", "chromium-browser"}) {
+            const fs::path candidate = fs::path{dir} / name;
+            if (::access(candidate.c_str(), X_OK) == 0) {
+                return candidate.string();
+            }
         }
     }
     return std::nullopt;
