@@ -157,6 +157,11 @@ void feed_slot::tick(std::chrono::steady_clock::time_point now) {
     if (!connected || conn.wsi_ == nullptr) {
         return;
     }
+    if (client->applied_paused_) {
+        // Backpressure: nothing is read, so no keepalive answer can arrive; the connection is
+        // kept valid (apply_requests) and judged again once reading resumes.
+        return;
+    }
     try {
         handler->on_tick(conn, now);
     } catch (const std::exception& e) {

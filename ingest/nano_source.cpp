@@ -43,15 +43,9 @@ const char* topic_of(const nano::ws_message& m) {
 
 nano_source::nano_source(nano_config cfg, nano_tables tables, pipeline_tables pipeline,
     bounded_queue& queue, metrics_registry& metrics)
-    : cfg_(std::move(cfg)), tables_(tables), pipeline_(pipeline), queue_(queue), metrics_(metrics),
-      m_rejected_(metrics.get_counter("ledgertap_rejected_messages_total", {{"source", cfg_.name}},
-          "Messages refused (malformed, oversized, binary, unknown, unstorable), dead-lettered")),
-      m_reconnects_(metrics.get_counter("ledgertap_reconnects_total", {{"source", cfg_.name}},
-          "Connections re-established after a disconnect")),
-      m_connected_(metrics.get_gauge("ledgertap_source_connected", {{"source", cfg_.name}},
-          "1 while the source's WebSocket is connected")),
-      m_last_message_(metrics.get_gauge("ledgertap_last_message_timestamp_seconds",
-          {{"source", cfg_.name}}, "Unix time of the last message received")) {}
+    : cfg_(std::move(cfg)), tables_(tables), queue_(queue),
+      book_({cfg_.name, cfg_.name, "nano", cfg_.ws_url, cfg_.rpc_url, cfg_.max_message_bytes, "nano.max_message_bytes"},
+          pipeline, queue, metrics) {}
 
 feed_endpoint nano_source::endpoint() const {
     feed_endpoint e;
@@ -87,31 +81,8 @@ std::vector<std::string> nano_source::subscribe_messages(std::uint64_t attempt) 
     return out;
 }
 
-void nano_source::count(const std::string& topic) {
-    auto it = topic_counters_.find(topic);
-    if (it == topic_counters_.end()) {
-        it = topic_counters_.emplace(topic, &metrics_.get_counter("ledgertap_messages_total",
-            {{"source", cfg_.name}, {"topic", topic}}, "Messages received per source and topic")).first;
-    }
-    it->second->inc();
-}
-
 void nano_source::on_open(feed_connection& conn) {
-    ++connects_;
-    if (connects_ > 1) {
-        m_reconnects_.inc();
-    }
-    m_connected_.set(1);
-    current_ = {};
-    current_.source = cfg_.name;
-    current_.url = cfg_.ws_url;
-    current_.opened_ms = now_ms();
-    row_group g;
-    g.origin = cfg_.name + "/connection";
-    g.rows.push_back(row_for_source(pipeline_, cfg_.name, "nano", cfg_.ws_url, cfg_.rpc_url, std::nullopt));
-    g.rows.push_back(row_for_connection(pipeline_, current_));
-    queue_.push(std::move(g));
-
+    const bool reconnect = book_.opened(conn);
     awaiting_ack_.clear();
     const auto now = std::chrono::steady_clock::now();
     for (auto& msg : subscribe_messages(conn.attempt())) {
@@ -124,41 +95,24 @@ void nano_source::on_open(feed_connection& conn) {
     }
     last_ping_ = now;
     ping_outstanding_since_.reset();
-    if (connects_ > 1 && on_reconnect_) {
+    if (reconnect && on_reconnect_) {
         on_reconnect_();
     }
 }
 
-void nano_source::reject(std::string_view reason, std::string_view detail, std::string_view payload,
-    std::size_t size) {
-    m_rejected_.inc();
-    metrics_.get_counter("ledgertap_rejected_by_reason_total", {{"source", cfg_.name}, {"reason", std::string{reason}}})
-        .inc();
-    if (reported_rejections_.insert(std::string{reason}).second) {
-        spdlog::warn("nano source {}: rejected a message ({}): {} — stored in "
-                     "ledgertap.rejected_messages; further ones of this kind are counted silently",
-            cfg_.name, reason, detail);
-    }
-    row_group g;
-    g.origin = cfg_.name + "/rejected";
-    g.rows.push_back(row_for_rejected(pipeline_, cfg_.name, "nano", now_ms(), reason, detail, payload, size));
-    queue_.push(std::move(g));
-}
-
 void nano_source::on_message(feed_connection& conn, std::string_view text) {
-    const std::uint64_t received = now_ms();
-    last_message_ms_ = received;
-    current_.messages_received = conn.messages_received();
+    book_.received(conn);
+    const std::uint64_t received = book_.last_message_ms();
     auto decoded = nano::decode_ws_message(text);
     if (!decoded) {
         const auto& err = decoded.error();
-        count("invalid");
-        reject(schema::to_string(err.code), err.detail, text, text.size());
+        book_.count("invalid");
+        book_.reject(schema::to_string(err.code), err.detail, text, text.size());
         return;
     }
     const auto& msg = decoded.value();
     const std::string topic = topic_of(msg);
-    count(topic);
+    book_.count(topic);
     if (const auto* a = std::get_if<nano::ack>(&msg)) {
         if (a->action == nano::ack_action::pong) {
             ping_outstanding_since_.reset();
@@ -170,7 +124,7 @@ void nano_source::on_message(feed_connection& conn, std::string_view text) {
     }
     auto mapped = map_nano_message(tables_, msg, cfg_.name, received);
     if (!mapped.error.empty()) {
-        reject("unstorable", mapped.error, text, text.size());
+        book_.reject("unstorable", mapped.error, text, text.size());
         return;
     }
     if (mapped.rows.empty()) {
@@ -184,40 +138,15 @@ void nano_source::on_message(feed_connection& conn, std::string_view text) {
 
 void nano_source::on_bad_frame(feed_connection& conn, frame_problem problem, std::size_t size,
     std::string_view head) {
-    last_message_ms_ = now_ms();
-    current_.messages_received = conn.messages_received();
-    count("invalid");
-    if (problem == frame_problem::binary) {
-        reject("binary_frame", fmt::format("binary frame of {} bytes (the node sends text only)", size), head, size);
-    } else {
-        reject("oversized", fmt::format("message of {} bytes exceeds nano.max_message_bytes = {}", size,
-            cfg_.max_message_bytes), head, size);
-    }
+    book_.bad_frame(conn, problem, size, head);
 }
 
 void nano_source::on_close(feed_connection& conn, const close_info& info) {
-    m_connected_.set(0);
-    if (!info.was_open) {
-        return; // a failed attempt, not a connection
-    }
-    current_.closed_ms = now_ms();
-    current_.close_code = info.code;
-    current_.close_reason = info.reason;
-    current_.messages_received = conn.messages_received();
-    row_group g;
-    g.origin = cfg_.name + "/connection";
-    g.rows.push_back(row_for_connection(pipeline_, current_));
-    if (last_message_ms_ > reported_message_ms_) {
-        g.rows.push_back(row_for_source(pipeline_, cfg_.name, "nano", cfg_.ws_url, cfg_.rpc_url, last_message_ms_));
-        reported_message_ms_ = last_message_ms_;
-    }
-    queue_.push(std::move(g));
+    book_.closed(conn, info);
 }
 
 void nano_source::on_tick(feed_connection& conn, std::chrono::steady_clock::time_point now) {
-    if (last_message_ms_ > 0) {
-        m_last_message_.set(static_cast<double>(last_message_ms_) / 1000.0);
-    }
+    book_.tick(conn);
     for (auto it = awaiting_ack_.begin(); it != awaiting_ack_.end();) {
         if (now - it->second < cfg_.ack_timeout) {
             ++it;
@@ -235,6 +164,9 @@ void nano_source::on_tick(feed_connection& conn, std::chrono::steady_clock::time
         }
         it = awaiting_ack_.erase(it);
     }
+    if (ping_outstanding_since_ && conn.last_message_at() > *ping_outstanding_since_) {
+        ping_outstanding_since_.reset(); // traffic after the ping proves the connection alive
+    }
     if (ping_outstanding_since_ && now - *ping_outstanding_since_ > cfg_.ack_timeout) {
         spdlog::warn("nano source {}: no pong within {}s; reconnecting", cfg_.name, cfg_.ack_timeout.count());
         ping_outstanding_since_.reset();
@@ -248,16 +180,6 @@ void nano_source::on_tick(feed_connection& conn, std::chrono::steady_clock::time
         if (!ping_outstanding_since_) {
             ping_outstanding_since_ = now;
         }
-    }
-    // Liveness for ledgertap.sources and the connection's message count, at most once a tick.
-    if (last_message_ms_ > reported_message_ms_ + 1000) {
-        current_.messages_received = conn.messages_received();
-        row_group g;
-        g.origin = cfg_.name + "/progress";
-        g.rows.push_back(row_for_source(pipeline_, cfg_.name, "nano", cfg_.ws_url, cfg_.rpc_url, last_message_ms_));
-        g.rows.push_back(row_for_connection(pipeline_, current_));
-        reported_message_ms_ = last_message_ms_;
-        queue_.push(std::move(g));
     }
 }
 

@@ -6,6 +6,7 @@
 #include "ingest/nano_tables.hpp"
 #include "ingest/pipeline_tables.hpp"
 #include "ingest/queue.hpp"
+#include "ingest/source_book.hpp"
 
 #include <chrono>
 #include <functional>
@@ -46,32 +47,17 @@ public:
     [[nodiscard]] std::vector<std::string> subscribe_messages(std::uint64_t attempt) const;
 
 private:
-    void reject(std::string_view reason, std::string_view detail, std::string_view payload,
-        std::size_t size);
-    void count(const std::string& topic);
-
     nano_config cfg_;
     nano_tables tables_;
-    pipeline_tables pipeline_;
     bounded_queue& queue_;
-    metrics_registry& metrics_;
+    source_book book_;
     std::function<void()> on_reconnect_;
-    std::uint64_t connects_ = 0;
-    connection_record current_;
     // Ack bookkeeping for the current connection: topic -> sent time; removed when acked.
     std::map<std::string, std::chrono::steady_clock::time_point> awaiting_ack_;
     std::set<std::string> reported_unsupported_;
-    std::set<std::string> reported_rejections_;
     std::chrono::steady_clock::time_point last_ping_{};
     std::optional<std::chrono::steady_clock::time_point> ping_outstanding_since_;
     std::uint64_t pings_ = 0;
-    std::uint64_t last_message_ms_ = 0;
-    std::uint64_t reported_message_ms_ = 0;
-    std::map<std::string, counter*> topic_counters_;
-    counter& m_rejected_;
-    counter& m_reconnects_;
-    gauge& m_connected_;
-    gauge& m_last_message_;
 };
 
 } // namespace ledgertap::ingest

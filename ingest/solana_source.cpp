@@ -104,19 +104,13 @@ std::vector<std::vector<solana_subscription>> plan_solana_subscriptions(const so
 
 solana_source::solana_source(solana_config cfg, std::size_t shard, std::vector<solana_subscription> subs,
     solana_tables tables, pipeline_tables pipeline, bounded_queue& queue, metrics_registry& metrics)
-    : cfg_(std::move(cfg)), shard_(shard), subs_(std::move(subs)), tables_(tables), pipeline_(pipeline),
-      queue_(queue), metrics_(metrics),
+    : cfg_(std::move(cfg)), shard_(shard), subs_(std::move(subs)), tables_(tables), queue_(queue), metrics_(metrics),
       name_(shard == 0 ? cfg_.name : fmt::format("{}#{}", cfg_.name, shard)),
-      m_rejected_(metrics.get_counter("ledgertap_rejected_messages_total", {{"source", cfg_.name}},
-          "Messages refused (malformed, oversized, binary, unknown, unstorable), dead-lettered")),
+      book_({cfg_.name, name_, "solana", cfg_.ws_url, cfg_.rpc_url, cfg_.max_message_bytes,
+                "solana.max_message_bytes"},
+          pipeline, queue, metrics),
       m_unknown_subscription_(metrics.get_counter("ledgertap_unknown_subscription_notifications_total",
-          {{"source", cfg_.name}}, "Notifications for subscription ids we do not hold, ignored")),
-      m_reconnects_(metrics.get_counter("ledgertap_reconnects_total", {{"source", cfg_.name}},
-          "Connections re-established after a disconnect")),
-      m_connected_(metrics.get_gauge("ledgertap_source_connected", {{"source", name_}},
-          "1 while the source's WebSocket is connected")),
-      m_last_message_(metrics.get_gauge("ledgertap_last_message_timestamp_seconds", {{"source", cfg_.name}},
-          "Unix time of the last message received")) {}
+          {{"source", cfg_.name}}, "Notifications for subscription ids we do not hold, ignored")) {}
 
 feed_endpoint solana_source::endpoint() const {
     feed_endpoint e;
@@ -129,37 +123,14 @@ feed_endpoint solana_source::endpoint() const {
     return e;
 }
 
-void solana_source::count(const std::string& kind) {
-    auto it = kind_counters_.find(kind);
-    if (it == kind_counters_.end()) {
-        it = kind_counters_.emplace(kind, &metrics_.get_counter("ledgertap_messages_total",
-            {{"source", cfg_.name}, {"topic", kind}}, "Messages received per source and topic")).first;
-    }
-    it->second->inc();
-}
-
 void solana_source::on_open(feed_connection& conn) {
-    ++connects_;
-    if (connects_ > 1) {
-        m_reconnects_.inc();
-    }
-    m_connected_.set(1);
+    const bool reconnect = book_.opened(conn);
     pending_.clear();
     by_subscription_.clear();
     keepalive_id_.reset();
     const auto now = std::chrono::steady_clock::now();
     last_keepalive_ = now;
     last_slot_traffic_ = now;
-    current_ = {};
-    current_.source = name_;
-    current_.url = cfg_.ws_url;
-    current_.opened_ms = now_ms();
-    row_group g;
-    g.origin = cfg_.name + "/connection";
-    g.rows.push_back(row_for_source(pipeline_, cfg_.name, "solana", cfg_.ws_url, cfg_.rpc_url, std::nullopt));
-    g.rows.push_back(row_for_connection(pipeline_, current_));
-    queue_.push(std::move(g));
-
     for (std::size_t i = 0; i < subs_.size(); ++i) {
         const auto id = next_id_++;
         auto req = fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"{}","params":{}}})", id, subs_[i].method,
@@ -172,30 +143,14 @@ void solana_source::on_open(feed_connection& conn) {
         pending_[id] = i;
         conn.send(std::move(req));
     }
-    if (connects_ > 1 && on_reconnect_) {
+    if (reconnect && on_reconnect_) {
         on_reconnect_();
     }
 }
 
-void solana_source::reject(std::string_view reason, std::string_view detail, std::string_view payload,
-    std::size_t size) {
-    m_rejected_.inc();
-    metrics_.get_counter("ledgertap_rejected_by_reason_total", {{"source", cfg_.name}, {"reason", std::string{reason}}})
-        .inc();
-    if (reported_.insert("reject:" + std::string{reason}).second) {
-        spdlog::warn("solana source {}: rejected a message ({}): {} — stored in ledgertap.rejected_messages; "
-                     "further ones of this kind are counted silently",
-            name_, reason, detail);
-    }
-    row_group g;
-    g.origin = cfg_.name + "/rejected";
-    g.rows.push_back(row_for_rejected(pipeline_, cfg_.name, "solana", now_ms(), reason, detail, payload, size));
-    queue_.push(std::move(g));
-}
-
 void solana_source::push_rows(mapped_rows rows, const std::string& kind, std::string_view text) {
     if (!rows.error.empty()) {
-        reject("unstorable", rows.error, text, text.size());
+        book_.reject("unstorable", rows.error, text, text.size());
         return;
     }
     if (rows.rows.empty()) {
@@ -208,18 +163,17 @@ void solana_source::push_rows(mapped_rows rows, const std::string& kind, std::st
 }
 
 void solana_source::on_message(feed_connection& conn, std::string_view text) {
-    const std::uint64_t received = now_ms();
-    last_message_ms_ = received;
-    current_.messages_received = conn.messages_received();
+    book_.received(conn);
+    const std::uint64_t received = book_.last_message_ms();
     auto decoded = sol::decode_pubsub_message(text);
     if (!decoded) {
-        count("invalid");
-        reject(schema::to_string(decoded.error().code), decoded.error().detail, text, text.size());
+        book_.count("invalid");
+        book_.reject(schema::to_string(decoded.error().code), decoded.error().detail, text, text.size());
         return;
     }
     const auto& msg = decoded.value();
     const std::string kind = kind_of(msg);
-    count(kind);
+    book_.count(kind);
 
     if (const auto* ok = std::get_if<sol::subscribe_ok>(&msg)) {
         const auto it = pending_.find(ok->request_id);
@@ -274,7 +228,7 @@ void solana_source::on_message(feed_connection& conn, std::string_view text) {
     }
     if (const auto* b = std::get_if<sol::block_notification>(&msg); b != nullptr && !b->value) {
         // The node could not encode this block; backfill fetches it over RPC.
-        reject("node_block_error", fmt::format("blockNotification for slot {} without a block: {}",
+        book_.reject("node_block_error", fmt::format("blockNotification for slot {} without a block: {}",
             b->context_slot, b->err.value_or("null")), text, text.size());
         return;
     }
@@ -287,41 +241,20 @@ void solana_source::on_message(feed_connection& conn, std::string_view text) {
 
 void solana_source::on_bad_frame(feed_connection& conn, frame_problem problem, std::size_t size,
     std::string_view head) {
-    last_message_ms_ = now_ms();
-    current_.messages_received = conn.messages_received();
-    count("invalid");
-    if (problem == frame_problem::binary) {
-        reject("binary_frame", fmt::format("binary frame of {} bytes (the node sends text only)", size), head, size);
-    } else {
-        reject("oversized", fmt::format("message of {} bytes exceeds solana.max_message_bytes = {}", size,
-            cfg_.max_message_bytes), head, size);
-    }
+    book_.bad_frame(conn, problem, size, head);
 }
 
 void solana_source::on_close(feed_connection& conn, const close_info& info) {
-    m_connected_.set(0);
     by_subscription_.clear();
     pending_.clear();
-    if (!info.was_open) {
-        return;
-    }
-    current_.closed_ms = now_ms();
-    current_.close_code = info.code;
-    current_.close_reason = info.reason;
-    current_.messages_received = conn.messages_received();
-    row_group g;
-    g.origin = cfg_.name + "/connection";
-    g.rows.push_back(row_for_connection(pipeline_, current_));
-    if (last_message_ms_ > reported_message_ms_) {
-        g.rows.push_back(row_for_source(pipeline_, cfg_.name, "solana", cfg_.ws_url, cfg_.rpc_url, last_message_ms_));
-        reported_message_ms_ = last_message_ms_;
-    }
-    queue_.push(std::move(g));
+    book_.closed(conn, info);
 }
 
 void solana_source::on_tick(feed_connection& conn, std::chrono::steady_clock::time_point now) {
-    if (last_message_ms_ > 0) {
-        m_last_message_.set(static_cast<double>(last_message_ms_) / 1000.0);
+    book_.tick(conn);
+    if (keepalive_id_ && now - keepalive_sent_ > cfg_.keepalive_interval && conn.last_message_at() > keepalive_sent_) {
+        // Traffic after the request proves the connection alive; ask again.
+        keepalive_id_.reset();
     }
     if (keepalive_id_ && now - keepalive_sent_ > cfg_.keepalive_interval) {
         spdlog::warn("solana source {}: getVersion keepalive unanswered for {}s; reconnecting", name_,
@@ -341,15 +274,6 @@ void solana_source::on_tick(feed_connection& conn, std::chrono::steady_clock::ti
         keepalive_sent_ = now;
         keepalive_id_ = next_id_++;
         conn.send(fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"getVersion"}})", *keepalive_id_));
-    }
-    if (last_message_ms_ > reported_message_ms_ + 1000) {
-        current_.messages_received = conn.messages_received();
-        row_group g;
-        g.origin = cfg_.name + "/progress";
-        g.rows.push_back(row_for_source(pipeline_, cfg_.name, "solana", cfg_.ws_url, cfg_.rpc_url, last_message_ms_));
-        g.rows.push_back(row_for_connection(pipeline_, current_));
-        reported_message_ms_ = last_message_ms_;
-        queue_.push(std::move(g));
     }
 }
 

@@ -6,6 +6,7 @@
 #include "ingest/pipeline_tables.hpp"
 #include "ingest/queue.hpp"
 #include "ingest/solana_tables.hpp"
+#include "ingest/source_book.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -59,20 +60,17 @@ public:
     [[nodiscard]] std::size_t active_subscriptions() const noexcept { return by_subscription_.size(); }
 
 private:
-    void reject(std::string_view reason, std::string_view detail, std::string_view payload, std::size_t size);
-    void count(const std::string& kind);
     void push_rows(mapped_rows rows, const std::string& kind, std::string_view text);
 
     solana_config cfg_;
     std::size_t shard_;
     std::vector<solana_subscription> subs_;
     solana_tables tables_;
-    pipeline_tables pipeline_;
     bounded_queue& queue_;
     metrics_registry& metrics_;
-    std::function<void()> on_reconnect_;
     std::string name_;
-    std::uint64_t connects_ = 0;
+    source_book book_;
+    std::function<void()> on_reconnect_;
     std::uint64_t next_id_ = 1;
     std::map<std::uint64_t, std::size_t> pending_;          ///< request id -> subscription index
     std::map<std::uint64_t, std::size_t> by_subscription_;  ///< subscription id -> index
@@ -81,15 +79,7 @@ private:
     std::chrono::steady_clock::time_point last_keepalive_{};
     std::chrono::steady_clock::time_point last_slot_traffic_{};
     std::set<std::string> reported_;
-    connection_record current_;
-    std::uint64_t last_message_ms_ = 0;
-    std::uint64_t reported_message_ms_ = 0;
-    std::map<std::string, counter*> kind_counters_;
-    counter& m_rejected_;
     counter& m_unknown_subscription_;
-    counter& m_reconnects_;
-    gauge& m_connected_;
-    gauge& m_last_message_;
 };
 
 } // namespace ledgertap::ingest

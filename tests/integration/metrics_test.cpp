@@ -57,10 +57,13 @@ TEST_CASE("ingest metrics: /metrics figures move as data flows; /healthz and /re
     const auto first = http_get(base + "/metrics");
     REQUIRE(first.status == 200);
     CHECK(first.headers.find("text/plain; version=0.0.4") != std::string::npos);
-    std::this_thread::sleep_for(3s);
-    const auto second = http_get(base + "/metrics").body;
     const std::string conf = "ledgertap_messages_total{source=\"nano\",topic=\"confirmation\"}";
     const std::string rows = "ledgertap_rows_written_total{table=\"nano.blocks\"}";
+    std::string second;
+    CHECK(wait_until([&] {
+        second = http_get(base + "/metrics").body;
+        return metric(second, rows) > 0 && metric(second, conf) > metric(first.body, conf);
+    }, 30s, 500ms));
     INFO(second.substr(0, 3000));
     CHECK(metric(second, conf) > metric(first.body, conf));
     CHECK(metric(second, rows) > 0);

@@ -203,7 +203,7 @@ TEST_CASE("solana ingest: reordered and duplicated notifications never move a sl
 TEST_CASE("solana ingest: both sources in one process survive disconnects and malformed frames") {
     scratch_database db{"solana_both"};
     db.migrate();
-    solana_pipeline p{db.conninfo(), "both", {"--duration", "10", "--rate", "60", "--disconnect-every", "500",
+    solana_pipeline p{db.conninfo(), "both", {"--duration", "12", "--rate", "60", "--disconnect-every", "300",
                                                 "--malformed-every", "150", "--seed", "8"}};
     const auto truth = p.finish_sim();
     const auto w = watermark(db.conninfo());

@@ -1,0 +1,114 @@
+#include "ingest/source_book.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace ledgertap::ingest {
+
+source_book::source_book(source_identity id, pipeline_tables tables, bounded_queue& queue, metrics_registry& metrics)
+    : id_(std::move(id)), tables_(tables), queue_(queue), metrics_(metrics),
+      m_rejected_(metrics.get_counter("ledgertap_rejected_messages_total", {{"source", id_.name}},
+          "Messages refused (malformed, oversized, binary, unknown, unstorable), dead-lettered")),
+      m_reconnects_(metrics.get_counter("ledgertap_reconnects_total", {{"source", id_.name}},
+          "Connections re-established after a disconnect")),
+      m_connected_(metrics.get_gauge("ledgertap_source_connected", {{"source", id_.connection_name}},
+          "1 while the source's WebSocket is connected")),
+      m_last_message_(metrics.get_gauge("ledgertap_last_message_timestamp_seconds", {{"source", id_.name}},
+          "Unix time of the last message received")) {}
+
+bool source_book::opened(const feed_connection& /*conn*/) {
+    ++connects_;
+    if (connects_ > 1) {
+        m_reconnects_.inc();
+    }
+    m_connected_.set(1);
+    current_ = {};
+    current_.source = id_.connection_name;
+    current_.url = id_.ws_url;
+    current_.opened_ms = now_ms();
+    row_group g;
+    g.origin = id_.name + "/connection";
+    g.rows.push_back(row_for_source(tables_, id_.name, id_.chain, id_.ws_url, id_.rpc_url, std::nullopt));
+    g.rows.push_back(row_for_connection(tables_, current_));
+    queue_.push(std::move(g));
+    return connects_ > 1;
+}
+
+void source_book::closed(const feed_connection& conn, const close_info& info) {
+    m_connected_.set(0);
+    if (!info.was_open) {
+        return; // a failed attempt, not a connection
+    }
+    current_.closed_ms = now_ms();
+    current_.close_code = info.code;
+    current_.close_reason = info.reason;
+    current_.messages_received = conn.messages_received();
+    row_group g;
+    g.origin = id_.name + "/connection";
+    g.rows.push_back(row_for_connection(tables_, current_));
+    if (last_message_ms_ > reported_message_ms_) {
+        g.rows.push_back(row_for_source(tables_, id_.name, id_.chain, id_.ws_url, id_.rpc_url, last_message_ms_));
+        reported_message_ms_ = last_message_ms_;
+    }
+    queue_.push(std::move(g));
+}
+
+void source_book::received(const feed_connection& conn) {
+    last_message_ms_ = now_ms();
+    current_.messages_received = conn.messages_received();
+}
+
+void source_book::count(const std::string& topic) {
+    auto it = topic_counters_.find(topic);
+    if (it == topic_counters_.end()) {
+        it = topic_counters_.emplace(topic, &metrics_.get_counter("ledgertap_messages_total",
+            {{"source", id_.name}, {"topic", topic}}, "Messages received per source and topic")).first;
+    }
+    it->second->inc();
+}
+
+void source_book::reject(std::string_view reason, std::string_view detail, std::string_view payload,
+    std::size_t size) {
+    m_rejected_.inc();
+    metrics_.get_counter("ledgertap_rejected_by_reason_total", {{"source", id_.name}, {"reason", std::string{reason}}})
+        .inc();
+    if (reported_.insert(std::string{reason}).second) {
+        spdlog::warn("{} source {}: rejected a message ({}): {} — stored in ledgertap.rejected_messages; "
+                     "further ones of this kind are counted silently",
+            id_.chain, id_.connection_name, reason, detail);
+    }
+    row_group g;
+    g.origin = id_.name + "/rejected";
+    g.rows.push_back(row_for_rejected(tables_, id_.name, id_.chain, now_ms(), reason, detail, payload, size));
+    queue_.push(std::move(g));
+}
+
+void source_book::bad_frame(const feed_connection& conn, frame_problem problem, std::size_t size,
+    std::string_view head) {
+    received(conn);
+    count("invalid");
+    if (problem == frame_problem::binary) {
+        reject("binary_frame", fmt::format("binary frame of {} bytes (the node sends text only)", size), head, size);
+    } else {
+        reject("oversized", fmt::format("message of {} bytes exceeds {} = {}", size, id_.limit_key, id_.max_message_bytes),
+            head, size);
+    }
+}
+
+void source_book::tick(const feed_connection& conn) {
+    if (last_message_ms_ > 0) {
+        m_last_message_.set(static_cast<double>(last_message_ms_) / 1000.0);
+    }
+    if (last_message_ms_ <= reported_message_ms_ + 1000) {
+        return;
+    }
+    current_.messages_received = conn.messages_received();
+    row_group g;
+    g.origin = id_.name + "/progress";
+    g.rows.push_back(row_for_source(tables_, id_.name, id_.chain, id_.ws_url, id_.rpc_url, last_message_ms_));
+    g.rows.push_back(row_for_connection(tables_, current_));
+    reported_message_ms_ = last_message_ms_;
+    queue_.push(std::move(g));
+}
+
+} // namespace ledgertap::ingest

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "ingest/feed_client.hpp"
+#include "ingest/metrics.hpp"
+#include "ingest/pipeline_tables.hpp"
+#include "ingest/queue.hpp"
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace ledgertap::ingest {
+
+/// Who a source is, for its rows, logs and metrics.
+struct source_identity {
+    std::string name;            ///< Source name (`nano`, `solana`): tables and metrics.
+    std::string connection_name; ///< Per connection (`solana#1` for a second shard).
+    std::string chain;           ///< `nano` or `solana`.
+    std::string ws_url;
+    std::string rpc_url;
+    std::size_t max_message_bytes = 0;
+    std::string limit_key; ///< The config key of max_message_bytes, named in dead letters.
+};
+
+/// The chain-neutral bookkeeping every source does on top of its protocol: ledgertap.connections
+/// and ledgertap.sources rows, message counters per topic, dead letters (counted per reason and
+/// logged once per kind), liveness gauges. Runs on the feed client's service thread, like the
+/// source that owns it.
+class source_book {
+public:
+    source_book(source_identity id, pipeline_tables tables, bounded_queue& queue,
+        metrics_registry& metrics = global_metrics());
+
+    /// A connection opened; returns true when it follows an earlier one (a reconnect).
+    bool opened(const feed_connection& conn);
+    void closed(const feed_connection& conn, const close_info& info);
+    /// A message arrived (call before decoding).
+    void received(const feed_connection& conn);
+    void count(const std::string& topic);
+    /// Dead-letters a message: counted, logged once per reason, stored in rejected_messages.
+    void reject(std::string_view reason, std::string_view detail, std::string_view payload, std::size_t size);
+    void bad_frame(const feed_connection& conn, frame_problem problem, std::size_t size, std::string_view head);
+    /// Once a second: liveness gauge, and the source/connection rows when messages arrived.
+    void tick(const feed_connection& conn);
+
+    [[nodiscard]] const source_identity& id() const noexcept { return id_; }
+    [[nodiscard]] std::uint64_t last_message_ms() const noexcept { return last_message_ms_; }
+
+private:
+    source_identity id_;
+    pipeline_tables tables_;
+    bounded_queue& queue_;
+    metrics_registry& metrics_;
+    std::uint64_t connects_ = 0;
+    connection_record current_;
+    std::uint64_t last_message_ms_ = 0;
+    std::uint64_t reported_message_ms_ = 0;
+    std::set<std::string> reported_;
+    std::map<std::string, counter*> topic_counters_;
+    counter& m_rejected_;
+    counter& m_reconnects_;
+    gauge& m_connected_;
+    gauge& m_last_message_;
+};
+
+} // namespace ledgertap::ingest
