@@ -7,6 +7,8 @@
 #include "tests/support/pg.hpp"
 #include "tests/support/pipeline.hpp"
 #include "tests/support/process.hpp"
+#include "schema/codec.hpp"
+#include "sim/solana_chain.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -28,7 +30,8 @@ std::uint64_t count(const std::string& db, const std::string& sql) {
 
 class solana_pipeline {
 public:
-    solana_pipeline(const std::string& db, const std::string& chain, std::vector<std::string> sim_args)
+    solana_pipeline(const std::string& db, const std::string& chain, std::vector<std::string> sim_args,
+        const std::string& extra_config = {})
         : dir_(make_temp_dir("solana-ingest")) {
         std::vector<std::string> argv{sim_executable(), "--chain", chain, "--ports-file", dir_ + "/ports.json",
             "--truth", dir_ + "/truth.jsonl", "--log-level", "warn", "--slot-ms", "40"};
@@ -44,6 +47,7 @@ ws_url = "ws://127.0.0.1:{}"
 rpc_url = "http://127.0.0.1:{}"
 reconnect_initial_ms = 50
 reconnect_max_ms = 500
+{}
 [writer]
 batch_max_age_ms = 50
 retry_initial_ms = 50
@@ -52,7 +56,7 @@ retry_max_ms = 1000
 solana_start = "first_available"
 reconcile_interval_s = 2
 )",
-            db, ports->solana_ws, ports->solana_rpc);
+            db, ports->solana_ws, ports->solana_rpc, extra_config);
         if (chain == "both") {
             cfg << fmt::format("[nano]\nws_url = \"ws://127.0.0.1:{}\"\nrpc_url = \"http://127.0.0.1:{}\"\n",
                 ports->nano_ws, ports->nano_rpc);
@@ -216,6 +220,40 @@ TEST_CASE("solana ingest: both sources in one process survive disconnects and ma
     CHECK(count(db.conninfo(), "SELECT count(*) FROM ledgertap.connections WHERE source = 'nano'") >= 2);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM ledgertap.rejected_messages WHERE chain = 'solana'") > 0);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM ledgertap.rejected_messages WHERE chain = 'nano'") > 0);
+}
+
+TEST_CASE("solana ingest: account and program subscriptions store every update exactly") {
+    scratch_database db{"solana_accounts"};
+    db.migrate();
+    // The simulator's chain is a pure function of its seed: take some of its accounts and a
+    // program that owns pool accounts.
+    sim::solana_chain_params params;
+    params.seed = 12;
+    const sim::solana_chain chain{params};
+    REQUIRE(chain.pool().size() >= 3);
+    REQUIRE(!chain.well_known().sim_programs.empty());
+    std::vector<std::string> accounts;
+    for (std::size_t i = 0; i < 3; ++i) {
+        accounts.push_back("\"" + schema::base58_encode(chain.pool()[i].pubkey) + "\"");
+    }
+    const auto program = schema::base58_encode(chain.well_known().sim_programs.front());
+    solana_pipeline p{db.conninfo(), "solana", {"--duration", "8", "--seed", "12"},
+        fmt::format("accounts = [{}]\nprograms = [\"{}\"]\n", fmt::join(accounts, ", "), program)};
+    const auto truth = p.finish_sim();
+    CHECK(p.stop_ingest() == 0);
+    INFO(p.ingest_log().substr(0, 3000));
+    const auto account_updates = count(db.conninfo(), "SELECT count(*) FROM solana.account_updates WHERE program IS NULL");
+    const auto program_updates = count(db.conninfo(),
+        "SELECT count(*) FROM solana.account_updates WHERE program = '" + program + "'");
+    CHECK(account_updates > 0);
+    CHECK(program_updates > 0);
+    // Exact u64: rent-exempt accounts carry rentEpoch 2^64-1.
+    CHECK(count(db.conninfo(), "SELECT count(*) FROM solana.account_updates WHERE rent_epoch = 18446744073709551615") > 0);
+    CHECK(count(db.conninfo(), "SELECT count(*) FROM solana.account_updates WHERE data IS NOT NULL AND length(data) > 0") > 0);
+    // The current state is the latest update of each account.
+    CHECK(count(db.conninfo(), "SELECT count(*) FROM solana.accounts a WHERE a.slot <> "
+                               "(SELECT max(u.slot) FROM solana.account_updates u WHERE u.pubkey = a.pubkey)") == 0);
+    CHECK(count(db.conninfo(), "SELECT count(*) FROM solana.votes") > 0);
 }
 
 } // namespace ledgertap::test
