@@ -131,6 +131,20 @@ void pretty_writer::plain(std::string_view key, std::string_view text) {
     out_.push_back('"');
 }
 
+void pretty_writer::hex(std::string_view key, std::span<const std::uint8_t> bytes) {
+    static constexpr std::array<char, 16> digits{'0', '1', '2', '3', '4', '5', '6', '7',
+                                                 '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    member_prefix(key);
+    out_.push_back('"');
+    const std::size_t at = out_.size();
+    out_.resize(at + 2 * bytes.size());
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        out_[at + 2 * i] = digits[bytes[i] >> 4U];
+        out_[at + 2 * i + 1] = digits[bytes[i] & 0x0fU];
+    }
+    out_.push_back('"');
+}
+
 void pretty_writer::element(std::string_view text) {
     element_prefix();
     out_.push_back('"');

@@ -6,6 +6,7 @@
 // streaming writer (no tree): cheap enough for the firehose.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,8 @@ public:
     void value(std::string_view key, std::uint64_t number);
     /// A string member whose text needs no escaping (hex, decimal, addresses): faster.
     void plain(std::string_view key, std::string_view text);
+    /// A string member holding `bytes` as uppercase hex (hashes, keys, signatures).
+    void hex(std::string_view key, std::span<const std::uint8_t> bytes);
     /// An array element (string).
     void element(std::string_view text);
     /// A member that is an empty array or object: written as "".

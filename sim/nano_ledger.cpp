@@ -87,6 +87,21 @@ std::size_t bytes32_hash::operator()(const bytes32& b) const noexcept {
     return h;
 }
 
+std::string decimal(u128 value) {
+    constexpr std::uint64_t chunk = 10000000000000000000ULL; // 10^19
+    if (value <= u128{~std::uint64_t{0}}) {
+        return std::to_string(static_cast<std::uint64_t>(value));
+    }
+    // value = high * 10^19 + low; high < 2^128 / 10^19 < 2^65, so at most one more split.
+    const auto low = static_cast<std::uint64_t>(value % chunk);
+    const u128 high = value / chunk;
+    std::string out = decimal(high);
+    const std::string tail = std::to_string(low);
+    out.append(19 - tail.size(), '0');
+    out.append(tail);
+    return out;
+}
+
 const bytes32& epoch_v1_link() {
     static const bytes32 link = make_epoch_link("epoch v1 block");
     return link;
@@ -107,6 +122,7 @@ ledger::ledger(std::uint64_t seed, std::uint32_t accounts) : seed_(seed), rng_(s
         accounts_[i].address = schema::nano::encode_account(accounts_[i].key);
         account_by_key_.emplace(accounts_[i].key, i);
     }
+    by_hash_.reserve(std::size_t{1} << 20);
     for (std::uint32_t i = 0; i < representative_count; ++i) {
         representatives_.push_back(derive_key("ledgertap-sim nano representative", seed, i));
     }
@@ -182,7 +198,12 @@ std::uint32_t ledger::insert(block b) {
         auto& source = blocks_[static_cast<std::size_t>(b.source_index)];
         source.receive_index = index;
         auto& pending = acct.receivable;
-        pending.erase(std::remove(pending.begin(), pending.end(), static_cast<std::uint32_t>(b.source_index)), pending.end());
+        const auto source_index = static_cast<std::uint32_t>(b.source_index);
+        if (!pending.empty() && pending.front() == source_index) {
+            pending.pop_front(); // the usual case: receives take the oldest receivable
+        } else {
+            pending.erase(std::remove(pending.begin(), pending.end(), source_index), pending.end());
+        }
     }
     const bool is_send = b.type == block_type::send
                          || (b.type == block_type::state && b.subtype == block_subtype::send);

@@ -83,6 +83,9 @@ struct bytes32_hash {
     [[nodiscard]] std::size_t operator()(const bytes32& b) const noexcept;
 };
 
+/// Decimal text of a u128 (as the node's encode_dec), without 128-bit division per digit.
+[[nodiscard]] std::string decimal(u128 value);
+
 /// The epoch link payloads ("epoch v1 block", "epoch v2 block", zero padded).
 [[nodiscard]] const bytes32& epoch_v1_link();
 [[nodiscard]] const bytes32& epoch_v2_link();
@@ -143,7 +146,7 @@ private:
     std::mt19937_64 rng_;
     std::vector<account_state> accounts_;
     std::vector<bytes32> representatives_;
-    std::vector<block> blocks_;
+    std::deque<block> blocks_; ///< a deque: references stay valid and growth never copies
     std::unordered_map<bytes32, std::uint32_t, bytes32_hash> by_hash_;
     std::unordered_map<bytes32, std::uint32_t, bytes32_hash> account_by_key_;
     std::vector<std::uint32_t> order_;

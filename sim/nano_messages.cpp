@@ -1,5 +1,6 @@
 #include "sim/nano_messages.hpp"
 
+#include <array>
 #include <unordered_map>
 
 namespace ledgertap::sim::nano {
@@ -32,7 +33,16 @@ const std::string& address_of(const bytes32& key) {
     return cache.emplace(key, schema::nano::encode_account(key)).first->second;
 }
 
-std::string hex(const bytes32& value) { return schema::hex_upper(value); }
+std::string hex(std::span<const std::uint8_t> bytes) {
+    static constexpr std::array<char, 16> digits{'0', '1', '2', '3', '4', '5', '6', '7',
+                                                 '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    std::string out(2 * bytes.size(), '0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        out[2 * i] = digits[bytes[i] >> 4U];
+        out[2 * i + 1] = digits[bytes[i] & 0x0fU];
+    }
+    return out;
+}
 
 void write_block(
     pretty_writer& w, std::string_view key, const ledger& chain, const block& b,
@@ -42,45 +52,50 @@ void write_block(
     } else {
         w.begin_object(key);
     }
-    const std::string signature = schema::hex_upper(chain.signature(b));
+    const bytes64 signature = chain.signature(b);
     const std::string work = schema::format_hex_u64(b.work);
     w.plain("type", to_string(b.type));
     switch (b.type) {
     case block_type::state:
         w.plain("account", chain.accounts()[b.account].address);
-        w.plain("previous", hex(b.previous));
+        w.hex("previous", b.previous);
         w.plain("representative", address_of(b.representative));
-        w.plain("balance", schema::format_u128(b.balance));
-        w.plain("link", hex(b.link));
-        w.plain("link_as_account", address_of(b.link));
-        w.plain("signature", signature);
+        w.plain("balance", decimal(b.balance));
+        w.hex("link", b.link);
+        // Only a send's link is an account key worth caching; other links are hashes or epochs.
+        if (b.subtype == block_subtype::send || b.subtype == block_subtype::change) {
+            w.plain("link_as_account", address_of(b.link));
+        } else {
+            w.plain("link_as_account", schema::nano::encode_account(b.link));
+        }
+        w.hex("signature", signature);
         w.plain("work", work);
         break;
     case block_type::send:
-        w.plain("previous", hex(b.previous));
+        w.hex("previous", b.previous);
         w.plain("destination", address_of(b.link));
         w.plain("balance", schema::format_hex_u128(b.balance));
         w.plain("work", work);
-        w.plain("signature", signature);
+        w.hex("signature", signature);
         break;
     case block_type::receive:
-        w.plain("previous", hex(b.previous));
-        w.plain("source", hex(b.link));
+        w.hex("previous", b.previous);
+        w.hex("source", b.link);
         w.plain("work", work);
-        w.plain("signature", signature);
+        w.hex("signature", signature);
         break;
     case block_type::open:
-        w.plain("source", hex(b.link));
+        w.hex("source", b.link);
         w.plain("representative", address_of(b.representative));
         w.plain("account", chain.accounts()[b.account].address);
         w.plain("work", work);
-        w.plain("signature", signature);
+        w.hex("signature", signature);
         break;
     case block_type::change:
-        w.plain("previous", hex(b.previous));
+        w.hex("previous", b.previous);
         w.plain("representative", address_of(b.representative));
         w.plain("work", work);
-        w.plain("signature", signature);
+        w.hex("signature", signature);
         break;
     }
     if (include_linked_account) {
@@ -111,16 +126,16 @@ void append_confirmation(
     common_fields(w, "confirmation", now_ms);
     w.begin_object("message");
     w.plain("account", chain.accounts()[b.account].address);
-    w.plain("amount", schema::format_u128(b.amount));
-    w.plain("hash", hex(b.hash));
+    w.plain("amount", decimal(b.amount));
+    w.hex("hash", b.hash);
     w.plain("confirmation_type", to_string(kind));
     if (view.election_info || view.with_votes) {
         const bool real = kind == confirmation_kind::active_quorum;
         w.begin_object("election_info");
         w.value("duration", real ? election.duration_ms : 0);
         w.value("time", real ? election.time_ms : now_ms);
-        w.plain("tally", real ? schema::format_u128(election.tally) : "0");
-        w.plain("final", real ? schema::format_u128(election.final_tally) : "0");
+        w.plain("tally", real ? decimal(election.tally) : "0");
+        w.plain("final", real ? decimal(election.final_tally) : "0");
         w.plain("blocks", real ? "1" : "0");
         w.value("voters", real ? std::uint64_t{election.voters} : 0);
         w.value("request_count", real ? std::uint64_t{election.request_count} : 0);
@@ -132,7 +147,7 @@ void append_confirmation(
                     w.plain("representative", address_of(v.representative));
                     w.value("timestamp", v.timestamp);
                     w.plain("hash", hex(b.hash));
-                    w.plain("weight", schema::format_u128(v.weight));
+                    w.plain("weight", decimal(v.weight));
                     w.end();
                 }
             }

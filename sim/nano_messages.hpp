@@ -19,7 +19,8 @@ inline constexpr std::uint64_t final_vote_timestamp = 18446744073709551615ULL;
 
 /// `nano_…` address of a public key (memoized; the simulator sees few distinct keys).
 [[nodiscard]] const std::string& address_of(const bytes32& key);
-[[nodiscard]] std::string hex(const bytes32& value);
+/// Uppercase hex (the node's format for hashes, keys and signatures).
+[[nodiscard]] std::string hex(std::span<const std::uint8_t> bytes);
 
 /// Which optional parts of a `confirmation` message a subscriber asked for.
 struct confirmation_view {

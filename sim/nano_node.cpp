@@ -314,6 +314,10 @@ void nano_node::begin() {
 // ---- the chain moving on -----------------------------------------------------------------------
 
 void nano_node::tick() {
+    if (opts_.produce_for_s > 0
+        && static_cast<double>(now_ms() - started_ms_) >= opts_.produce_for_s * 1000.0) {
+        return; // --produce-for elapsed: the chain stands still, the node keeps serving
+    }
     const std::uint32_t index = ledger_.generate(now_s());
     const nano::block& b = ledger_.at(index);
     {
@@ -684,14 +688,14 @@ void nano_node::write_truth_block(const nano::block& b) {
     } else {
         r.add("representative", nano::address_of(b.representative));
     }
-    r.add("balance", schema::format_u128(b.balance));
+    r.add("balance", nano::decimal(b.balance));
     if (b.type == nano::block_type::change) {
         r.add_raw("link", "null");
     } else {
         r.add("link", nano::hex(b.link));
     }
-    r.add("amount", schema::format_u128(b.amount));
-    r.add("signature", schema::hex_upper(ledger_.signature(b)));
+    r.add("amount", nano::decimal(b.amount));
+    r.add("signature", nano::hex(ledger_.signature(b)));
     r.add("work", schema::format_hex_u64(b.work));
     r.add("confirmation_type", nano::to_string(b.how));
     r.add("confirmed_ms", b.confirmed_ms);

@@ -151,8 +151,8 @@ void block_fields(
         const auto linked = chain.linked_account(b);
         w.plain("linked_account", linked ? address_of(*linked) : std::string("0"));
     }
-    w.plain("amount", schema::format_u128(b.amount));
-    w.plain("balance", schema::format_u128(b.balance));
+    w.plain("amount", decimal(b.amount));
+    w.plain("balance", decimal(b.balance));
     w.value("height", b.height);
     w.value("local_timestamp", b.local_timestamp);
     w.plain(
@@ -317,9 +317,9 @@ std::string account_info(const ledger& chain, const request& req) {
     w.plain("frontier", hex(head.hash));
     w.plain("open_block", hex(chain.at(acct.chain.front()).hash));
     w.plain("representative_block", hex(chain.at(acct.representative_block).hash));
-    w.plain("balance", schema::format_u128(acct.balance));
+    w.plain("balance", decimal(acct.balance));
     if (include_confirmed) {
-        w.plain("confirmed_balance", schema::format_u128(confirmed_head != nullptr ? confirmed_head->balance : 0));
+        w.plain("confirmed_balance", decimal(confirmed_head != nullptr ? confirmed_head->balance : 0));
     }
     w.value("modified_timestamp", head.local_timestamp);
     w.value("block_count", std::uint64_t{acct.chain.size()});
@@ -344,11 +344,11 @@ std::string account_info(const ledger& chain, const request& req) {
         w.plain("weight", "0");
     }
     if (receivable) {
-        const std::string total = schema::format_u128(chain.receivable_total(index, false));
+        const std::string total = decimal(chain.receivable_total(index, false));
         w.plain("pending", total);
         w.plain("receivable", total);
         if (include_confirmed) {
-            const std::string confirmed = schema::format_u128(chain.receivable_total(index, true));
+            const std::string confirmed = decimal(chain.receivable_total(index, true));
             w.plain("confirmed_pending", confirmed);
             w.plain("confirmed_receivable", confirmed);
         }
@@ -372,10 +372,10 @@ bool history_entry(pretty_writer& w, const ledger& chain, const block& b, bool r
         begin();
         w.plain("type", "send");
         w.plain("account", address_of(b.link));
-        w.plain("amount", schema::format_u128(b.amount));
+        w.plain("amount", decimal(b.amount));
         if (raw) {
             w.plain("destination", address_of(b.link));
-            w.plain("balance", schema::format_u128(b.balance));
+            w.plain("balance", decimal(b.balance));
             w.plain("previous", hex(b.previous));
         }
         break;
@@ -383,7 +383,7 @@ bool history_entry(pretty_writer& w, const ledger& chain, const block& b, bool r
         begin();
         w.plain("type", "receive");
         w.plain("account", source_account());
-        w.plain("amount", schema::format_u128(b.amount));
+        w.plain("amount", decimal(b.amount));
         if (raw) {
             w.plain("source", hex(b.link));
             w.plain("previous", hex(b.previous));
@@ -400,7 +400,7 @@ bool history_entry(pretty_writer& w, const ledger& chain, const block& b, bool r
             w.plain("type", "receive");
         }
         w.plain("account", source_account());
-        w.plain("amount", schema::format_u128(b.amount));
+        w.plain("amount", decimal(b.amount));
         break;
     case block_type::change:
         if (!raw) {
@@ -420,19 +420,19 @@ bool history_entry(pretty_writer& w, const ledger& chain, const block& b, bool r
             w.plain("type", "state");
             w.plain("representative", address_of(b.representative));
             w.plain("link", hex(b.link));
-            w.plain("balance", schema::format_u128(b.balance));
+            w.plain("balance", decimal(b.balance));
             w.plain("previous", hex(b.previous));
         }
         switch (b.subtype) {
         case block_subtype::send:
             w.plain(raw ? "subtype" : "type", "send");
             w.plain("account", address_of(b.link));
-            w.plain("amount", schema::format_u128(b.amount));
+            w.plain("amount", decimal(b.amount));
             break;
         case block_subtype::receive:
             w.plain(raw ? "subtype" : "type", "receive");
             w.plain("account", source_account());
-            w.plain("amount", schema::format_u128(b.amount));
+            w.plain("amount", decimal(b.amount));
             break;
         case block_subtype::change:
             w.plain("subtype", "change");
@@ -647,8 +647,8 @@ std::string confirmation_history(const ledger& chain, const request& req) {
         w.plain("hash", hex(b.hash));
         w.value("duration", real ? b.election.duration_ms : 0);
         w.value("time", real ? b.election.time_ms : b.confirmed_ms);
-        w.plain("tally", schema::format_u128(real ? b.election.tally : 0));
-        w.plain("final", schema::format_u128(real ? b.election.final_tally : 0));
+        w.plain("tally", decimal(real ? b.election.tally : 0));
+        w.plain("final", decimal(real ? b.election.final_tally : 0));
         w.plain("blocks", "1");
         w.value("voters", real ? std::uint64_t{b.election.voters} : 0);
         w.value("request_count", real ? std::uint64_t{b.election.request_count} : 0);

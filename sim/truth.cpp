@@ -1,5 +1,6 @@
 #include "sim/truth.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -15,6 +16,16 @@ void append_json_string(std::string& out, std::string_view value) {
     static constexpr std::array<char, 16> hex{'0', '1', '2', '3', '4', '5', '6', '7',
                                               '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
     out.push_back('"');
+    // Fast path: most values (hex, decimal, addresses) need no escaping.
+    const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u >= 0x20 && c != '"' && c != '\\';
+    });
+    if (plain) {
+        out.append(value);
+        out.push_back('"');
+        return;
+    }
     for (const char c : value) {
         const auto u = static_cast<unsigned char>(c);
         switch (c) {

@@ -119,6 +119,17 @@ TEST_CASE("unconfirmed dependencies come previous-first and include the source s
     CHECK(chain.cemented() == deps.size() + 1);
 }
 
+TEST_CASE("decimal formats u128 exactly like the codec", "[sim][nano][ledger]") {
+    const std::vector<u128> values{0, 1, 9, 10, 18446744073709551615ULL, u128{18446744073709551615ULL} + 1,
+                                   u128{10000000000000000000ULL} * 10000000000000000000ULL,
+                                   u128{10000000000000000000ULL} * 10000000000000000000ULL - 1, ~u128{0},
+                                   (~u128{0}) / 3, u128{1} << 100U};
+    for (const u128 v : values) {
+        CHECK(decimal(v) == schema::format_u128(v));
+    }
+    CHECK(decimal(~u128{0}) == "340282366920938463463374607431768211455");
+}
+
 TEST_CASE("forks share the previous block and never enter the ledger", "[sim][nano][ledger]") {
     ledger chain(4, 8);
     std::uint32_t index = 0;
