@@ -31,8 +31,8 @@ FROM (SELECT min(confirmed_at) AS lo, max(confirmed_at) AS hi FROM nano.blocks
       WHERE confirmed_at >= now() - $1::interval) AS n,
      (SELECT min(first_shred_at) AS lo, max(first_shred_at) AS hi FROM solana.slots
       WHERE first_shred_at >= now() - $1::interval) AS s,
-     (SELECT min(block_time) AS lo, max(block_time) AS hi FROM solana.blocks
-      WHERE block_time >= now() - $1::interval) AS b)";
+     (SELECT min(at) AS lo, max(at) AS hi
+      FROM solana.block_activity(now() - $1::interval)) AS b)";
 
 constexpr const char* nano_stats_sql = R"(
 SELECT extract(epoch FROM bucket_start)::float8 AS t, confirmation_type, confirmations, per_second,
@@ -509,7 +509,8 @@ void render_nano(const report_data& d, std::string& out) {
 void render_solana(const report_data& d, std::string& out) {
     open_panel(
         "Solana transactions per second",
-        "Transactions of the blocks in each bucket (by block time) divided by its width.",
+        "Transactions of the blocks in each bucket (by when the node saw the slot) divided by its "
+        "width.",
         out);
     chart_spec tps = base_chart(d, "solana-tps", "Solana transactions per second");
     tps.style = chart_style::stacked_bars;

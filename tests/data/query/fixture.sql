@@ -8,7 +8,8 @@
 -- active_confirmation_height, 9 inactive; latency 100 + (i * 37) % 900 ms, except that blocks
 -- with i % 50 = 49 were never seen unconfirmed (no latency). One more block is unconfirmed only.
 -- Solana: slots 1000..2499, one per 400 ms from t0; every slot with slot % 20 = 7 is skipped (no
--- timestamps, no block); the last 40 slots are only confirmed, the last 5 only processed.
+-- timestamps, no block); the last 40 slots are only confirmed, the last 5 only processed; slot
+-- 900 has only a backfilled block.
 -- Addresses are valid nano_ addresses (blake2b checksums), so the CLI accepts them.
 
 CREATE TEMPORARY TABLE fixture_accounts (n integer PRIMARY KEY, address text NOT NULL) ON COMMIT DROP;
@@ -235,6 +236,17 @@ SELECT s.slot,
        'websocket', 'solana-test', s.first_shred_at + interval '1 second'
 FROM solana.slots AS s
 WHERE s.status <> 'skipped';
+
+-- A backfilled block of slot 900 without any slot notification (no first-shred time): its
+-- block_time, t0 + 5 min, places it in the window; 1000 transactions.
+INSERT INTO solana.blocks (slot, blockhash, previous_blockhash, parent_slot, block_time,
+                           block_height, transaction_count, rewards, commitment, origin, source,
+                           received_at)
+SELECT 900, translate(md5('bh900') || substr(md5('bx900'), 1, 12), '0', 'z'),
+       translate(md5('bh899') || substr(md5('bx899'), 1, 12), '0', 'z'), 899,
+       t0 + interval '5 minutes', 0, 1000, NULL, 'finalized', 'rpc_backfill', 'solana-test',
+       t0 + interval '9 minutes'
+FROM fixture_base;
 
 -- Five transactions of slot 1500, one failed.
 INSERT INTO solana.transactions (slot, signature, index, err, fee, compute_units_consumed,
