@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -457,6 +458,69 @@ TEST_CASE("nano sim vote subscriptions show the options quirk", "[sim][nano][ws]
     for (const auto& d : filtered) {
         CHECK(text_at(d, "message.type") == "vote");
     }
+}
+
+TEST_CASE("nano sim cements dependencies with a default election status", "[sim][nano][ws]") {
+    nano_sim s({"--rate", "60"});
+    REQUIRE(s.sim.ready());
+    auto c = s.connect();
+    c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info_with_votes": "true", "include_sideband_info": "true"}})");
+    std::set<std::string> kinds;
+    std::map<std::string, std::uint64_t> height;
+    int order_violations = 0;
+    for (const auto& d : messages_of(*c, "confirmation", 4000ms)) {
+        const std::string kind = text_at(d, "message.confirmation_type");
+        kinds.insert(kind);
+        if (kind != "active_quorum") {
+            CHECK(text_at(d, "message.election_info.tally") == "0");
+            CHECK(text_at(d, "message.election_info.duration") == "0");
+            CHECK(text_at(d, "message.election_info.voters") == "0");
+            CHECK(text_at(d, "message.election_info.votes").empty()); // "" (empty array)
+        }
+        // Per account, confirmations arrive in ascending height.
+        const std::string account = text_at(d, "message.account");
+        const auto h = schema::parse_u64(text_at(d, "message.sideband.height")).value_or(0);
+        if (height.contains(account) && h <= height[account]) {
+            ++order_violations;
+        }
+        height[account] = h;
+    }
+    CHECK(kinds.contains("active_quorum"));
+    CHECK(kinds.contains("inactive"));
+    CHECK(kinds.contains("active_confirmation_height"));
+    CHECK(order_violations == 0);
+}
+
+TEST_CASE("nano sim stops elections that are dropped or lose a fork", "[sim][nano][ws]") {
+    nano_sim s({"--rate", "60"});
+    REQUIRE(s.sim.ready());
+    auto c = s.connect();
+    c->send_text(R"({"action": "subscribe", "topic": "stopped_election"})");
+    c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "false"}})");
+    std::set<std::string> stopped;
+    std::set<std::string> confirmed;
+    for (auto& m : c->collect(5000ms)) {
+        const auto d = parse(m.data);
+        if (text_at(d, "topic") == "stopped_election") {
+            stopped.insert(text_at(d, "message.hash"));
+        } else if (text_at(d, "topic") == "confirmation") {
+            confirmed.insert(text_at(d, "message.hash"));
+        }
+    }
+    int restarted = 0;
+    int forks = 0;
+    for (const auto& hash : stopped) {
+        if (confirmed.contains(hash)) {
+            ++restarted; // a dropped election, confirmed later
+            continue;
+        }
+        const auto info = parse(http_post(s.sim.nano_rpc_url(), R"({"action": "block_info", "hash": ")" + hash + R"("})").body);
+        if (text_at(info, "error") == "Block not found") {
+            ++forks; // a losing fork never enters the ledger
+        }
+    }
+    CHECK(restarted > 0);
+    CHECK(forks > 0);
 }
 
 TEST_CASE("nano sim telemetry comes from many peers and work messages succeed and fail", "[sim][nano][ws]") {
