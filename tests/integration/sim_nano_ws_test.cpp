@@ -94,6 +94,25 @@ std::vector<rapidjson::Document> messages_of(ws_client& client, const std::strin
     return out;
 }
 
+/// Feeds each parsed message to `fn` until it returns true (done) or `limit` passes.
+bool until(ws_client& client, std::chrono::milliseconds limit, const std::function<bool(const rapidjson::Document&)>& fn) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto m = client.next(200ms);
+        if (!m) {
+            if (client.close_info().closed) {
+                return false;
+            }
+            continue;
+        }
+        const auto doc = parse(m->data);
+        if (!doc.HasParseError() && fn(doc)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 struct nano_sim {
     sim_runner sim;
     explicit nano_sim(std::vector<std::string> flags = {}) : sim(with_defaults(std::move(flags))) {}
@@ -435,7 +454,10 @@ TEST_CASE("nano sim vote subscriptions show the options quirk", "[sim][nano][ws]
     with_options->send_text(R"({"action": "subscribe", "topic": "vote", "options": {}})");
     std::set<std::string> bare_types;
     bool final_seen = false;
-    for (const auto& d : messages_of(*bare, "vote", 4000ms)) {
+    CHECK(until(*bare, 15s, [&](const rapidjson::Document& d) {
+        if (text_at(d, "topic") != "vote") {
+            return false;
+        }
         bare_types.insert(text_at(d, "message.type"));
         CHECK(text_at(d, "message.sequence") == text_at(d, "message.timestamp"));
         CHECK(schema::nano::parse_decimal_u512(text_at(d, "message.signature")).has_value());
@@ -448,7 +470,8 @@ TEST_CASE("nano sim vote subscriptions show the options quirk", "[sim][nano][ws]
             final_seen = true;
             CHECK(text_at(d, "message.duration") == "15");
         }
-    }
+        return bare_types.size() == 3 && final_seen;
+    }));
     CHECK(bare_types.contains("vote"));
     CHECK(bare_types.contains("replay"));
     CHECK(bare_types.contains("indeterminate"));
@@ -468,7 +491,12 @@ TEST_CASE("nano sim cements dependencies with a default election status", "[sim]
     std::set<std::string> kinds;
     std::map<std::string, std::uint64_t> height;
     int order_violations = 0;
-    for (const auto& d : messages_of(*c, "confirmation", 4000ms)) {
+    int seen = 0;
+    CHECK(until(*c, 15s, [&](const rapidjson::Document& d) {
+        if (text_at(d, "topic") != "confirmation") {
+            return false;
+        }
+        ++seen;
         const std::string kind = text_at(d, "message.confirmation_type");
         kinds.insert(kind);
         if (kind != "active_quorum") {
@@ -484,7 +512,8 @@ TEST_CASE("nano sim cements dependencies with a default election status", "[sim]
             ++order_violations;
         }
         height[account] = h;
-    }
+        return kinds.size() == 3 && seen >= 100;
+    }));
     CHECK(kinds.contains("active_quorum"));
     CHECK(kinds.contains("inactive"));
     CHECK(kinds.contains("active_confirmation_height"));
@@ -499,26 +528,32 @@ TEST_CASE("nano sim stops elections that are dropped or lose a fork", "[sim][nan
     c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "false"}})");
     std::set<std::string> stopped;
     std::set<std::string> confirmed;
-    for (auto& m : c->collect(5000ms)) {
-        const auto d = parse(m.data);
+    std::set<std::string> checked;
+    int restarted = 0;
+    int forks = 0;
+    CHECK(until(*c, 15s, [&](const rapidjson::Document& d) {
         if (text_at(d, "topic") == "stopped_election") {
             stopped.insert(text_at(d, "message.hash"));
         } else if (text_at(d, "topic") == "confirmation") {
-            confirmed.insert(text_at(d, "message.hash"));
+            const std::string hash = text_at(d, "message.hash");
+            confirmed.insert(hash);
+            if (stopped.contains(hash)) {
+                ++restarted; // a dropped election, confirmed later
+            }
         }
-    }
-    int restarted = 0;
-    int forks = 0;
-    for (const auto& hash : stopped) {
-        if (confirmed.contains(hash)) {
-            ++restarted; // a dropped election, confirmed later
-            continue;
+        // A stopped hash that is not in the ledger is a losing fork.
+        for (const auto& hash : stopped) {
+            if (confirmed.contains(hash) || checked.contains(hash)) {
+                continue;
+            }
+            const auto info = parse(http_post(s.sim.nano_rpc_url(), R"({"action": "block_info", "hash": ")" + hash + R"("})").body);
+            if (text_at(info, "error") == "Block not found") {
+                ++forks;
+            }
+            checked.insert(hash);
         }
-        const auto info = parse(http_post(s.sim.nano_rpc_url(), R"({"action": "block_info", "hash": ")" + hash + R"("})").body);
-        if (text_at(info, "error") == "Block not found") {
-            ++forks; // a losing fork never enters the ledger
-        }
-    }
+        return restarted > 0 && forks > 0;
+    }));
     CHECK(restarted > 0);
     CHECK(forks > 0);
 }
@@ -531,8 +566,7 @@ TEST_CASE("nano sim telemetry comes from many peers and work messages succeed an
     c->send_text(R"({"action": "subscribe", "topic": "work"})");
     std::set<std::string> node_ids;
     std::set<std::string> work_success;
-    for (auto& m : c->collect(6000ms)) {
-        const auto d = parse(m.data);
+    CHECK(until(*c, 15s, [&](const rapidjson::Document& d) {
         if (text_at(d, "topic") == "telemetry") {
             node_ids.insert(text_at(d, "message.node_id"));
             CHECK(schema::nano::decode_account(text_at(d, "message.node_id"), true).has_value());
@@ -543,7 +577,8 @@ TEST_CASE("nano sim telemetry comes from many peers and work messages succeed an
                 CHECK(at(d, "message.result") == nullptr);
             }
         }
-    }
+        return node_ids.size() >= 8 && work_success.size() == 2;
+    }));
     CHECK(node_ids.size() >= 8);
     CHECK(work_success == std::set<std::string>{"false", "true"});
 }
