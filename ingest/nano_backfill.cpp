@@ -297,7 +297,7 @@ void nano_backfill::reconcile_accounts() {
         // Quiet accounts only: an account still receiving confirmations gets them over the
         // WebSocket (or through interior-gap detection); a tail gap is one that went quiet.
         "SELECT account, confirmed_height, confirmed_frontier FROM nano.accounts "
-        "WHERE updated_at < now() - interval '5 seconds' ORDER BY account LIMIT $1 OFFSET $2",
+        "WHERE updated_at < now() - interval '3 seconds' ORDER BY account LIMIT $1 OFFSET $2",
         {std::to_string(per_round), std::to_string(account_cursor_)});
     account_cursor_ = rows.size() < per_round ? 0 : account_cursor_ + rows.size();
     for (const auto& r : rows) {
