@@ -1,5 +1,6 @@
-// ledgertap-sim: serves a simulated Nano node and a simulated Solana node on loopback ports until --duration elapses or SIGTERM/SIGINT arrives; then writes the truth file
-// and exits 0. Bad flags exit 2; a port that cannot be bound exits 1.
+// ledgertap-sim: serves a simulated Nano node and a simulated Solana node on loopback ports until
+// --duration elapses or SIGTERM/SIGINT arrives; then writes the truth file and exits 0. Bad flags
+// exit 2; a port that cannot be bound exits 1.
 
 #include "sim/nano_node.hpp"
 #include "sim/options.hpp"
@@ -10,9 +11,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +19,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <pthread.h>
+#include <signal.h>
 #include <string>
 
 namespace {
@@ -35,8 +35,8 @@ bool write_ports_file(const std::string& path, const ledgertap::sim::server& srv
             return false;
         }
         out << "{\"nano_ws\":" << srv.port("nano_ws") << ",\"nano_rpc\":" << srv.port("nano_rpc")
-            << ",\"solana_ws\":" << srv.port("solana_ws") << ",\"solana_rpc\":" << srv.port("solana_rpc")
-            << "}\n";
+            << ",\"solana_ws\":" << srv.port("solana_ws")
+            << ",\"solana_rpc\":" << srv.port("solana_rpc") << "}\n";
         out.flush();
         if (!out) {
             return false;
@@ -88,18 +88,23 @@ int run(const ledgertap::sim::options& opts) {
         solana->start();
     }
     if (!opts.ports_file.empty() && !write_ports_file(opts.ports_file, srv)) {
-        std::fprintf(stderr, "ledgertap-sim: --ports-file: cannot write %s\n", opts.ports_file.c_str());
+        std::fprintf(
+            stderr, "ledgertap-sim: --ports-file: cannot write %s\n", opts.ports_file.c_str());
         srv.stop();
         return exit_runtime_error;
     }
     std::printf(
         "ledgertap-sim listening: nano_ws=%u nano_rpc=%u solana_ws=%u solana_rpc=%u\n",
-        srv.port("nano_ws"), srv.port("nano_rpc"), srv.port("solana_ws"), srv.port("solana_rpc"));
+        srv.port("nano_ws"),
+        srv.port("nano_rpc"),
+        srv.port("solana_ws"),
+        srv.port("solana_rpc"));
     std::fflush(stdout);
 
     const auto started = std::chrono::steady_clock::now();
-    const auto deadline = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                        std::chrono::duration<double>(opts.duration_s));
+    const auto deadline = started
+                          + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(opts.duration_s));
     while (srv.running()) {
         if (opts.duration_s > 0 && std::chrono::steady_clock::now() >= deadline) {
             spdlog::info("sim: --duration elapsed");

@@ -5,8 +5,8 @@
 namespace ledgertap::sim::nano {
 
 void append_escaped(std::string& out, std::string_view text) {
-    static constexpr std::array<char, 16> hex{'0', '1', '2', '3', '4', '5', '6', '7',
-                                              '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    static constexpr std::array<char, 16> hex{
+        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
         if (u == 0x20 || u == 0x21 || (u >= 0x23 && u <= 0x2E) || (u >= 0x30 && u <= 0x5B)
@@ -47,7 +47,9 @@ void append_escaped(std::string& out, std::string_view text) {
     }
 }
 
-void pretty_writer::indent(std::size_t depth) { out_.append(4 * depth, ' '); }
+void pretty_writer::indent(std::size_t depth) {
+    out_.append(4 * depth, ' ');
+}
 
 void pretty_writer::member_prefix(std::string_view key) {
     level& top = stack_.back();
@@ -132,8 +134,8 @@ void pretty_writer::plain(std::string_view key, std::string_view text) {
 }
 
 void pretty_writer::hex(std::string_view key, std::span<const std::uint8_t> bytes) {
-    static constexpr std::array<char, 16> digits{'0', '1', '2', '3', '4', '5', '6', '7',
-                                                 '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    static constexpr std::array<char, 16> digits{
+        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     member_prefix(key);
     out_.push_back('"');
     const std::size_t at = out_.size();
@@ -152,6 +154,8 @@ void pretty_writer::element(std::string_view text) {
     out_.push_back('"');
 }
 
-void pretty_writer::finish() { out_.push_back('\n'); }
+void pretty_writer::finish() {
+    out_.push_back('\n');
+}
 
 } // namespace ledgertap::sim::nano

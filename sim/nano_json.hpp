@@ -21,13 +21,14 @@ void append_escaped(std::string& out, std::string_view text);
 /// The root must be an object. Containers left empty become "" (the property-tree rule).
 class pretty_writer {
 public:
-    explicit pretty_writer(std::string& out) : out_(out) {}
+    explicit pretty_writer(std::string& out)
+      : out_(out) {}
 
     void begin_object();                     ///< root, or an array element
     void begin_object(std::string_view key); ///< an object member
     void begin_array(std::string_view key);
-    void begin_array();                      ///< an array element that is an array
-    void end();                              ///< closes the innermost object or array
+    void begin_array(); ///< an array element that is an array
+    void end();         ///< closes the innermost object or array
 
     /// A string member; `text` is escaped.
     void value(std::string_view key, std::string_view text);

@@ -23,8 +23,10 @@ bytes32 derive_key(std::string_view label, std::uint64_t seed, std::uint32_t ind
     }
     bytes32 out{};
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
-    const std::span<const std::uint8_t> label_bytes(reinterpret_cast<const std::uint8_t*>(label.data()), label.size());
-    const std::array<std::span<const std::uint8_t>, 2> parts{label_bytes, std::span<const std::uint8_t>(tail)};
+    const std::span<const std::uint8_t> label_bytes(
+        reinterpret_cast<const std::uint8_t*>(label.data()), label.size());
+    const std::array<std::span<const std::uint8_t>, 2> parts{
+        label_bytes, std::span<const std::uint8_t>(tail)};
     schema::blake2b(out, parts);
     return out;
 }
@@ -112,7 +114,9 @@ const bytes32& epoch_v2_link() {
     return link;
 }
 
-ledger::ledger(std::uint64_t seed, std::uint32_t accounts) : seed_(seed), rng_(seed ^ 0x6e616e6f6c656467ULL) {
+ledger::ledger(std::uint64_t seed, std::uint32_t accounts)
+  : seed_(seed)
+  , rng_(seed ^ 0x6e616e6f6c656467ULL) {
     if (accounts < 3) {
         throw std::invalid_argument("nano ledger needs at least 3 accounts");
     }
@@ -218,7 +222,8 @@ std::uint32_t ledger::insert(block b) {
     return index;
 }
 
-std::uint32_t ledger::add_legacy_send(std::uint32_t from, std::uint32_t to, u128 amount, std::uint64_t t) {
+std::uint32_t ledger::add_legacy_send(
+    std::uint32_t from, std::uint32_t to, u128 amount, std::uint64_t t) {
     account_state& acct = accounts_[from];
     block b;
     b.type = block_type::send;
@@ -233,7 +238,8 @@ std::uint32_t ledger::add_legacy_send(std::uint32_t from, std::uint32_t to, u128
     return insert(b);
 }
 
-std::uint32_t ledger::add_legacy_open(std::uint32_t account, std::uint32_t source, const bytes32& rep, std::uint64_t t) {
+std::uint32_t ledger::add_legacy_open(
+    std::uint32_t account, std::uint32_t source, const bytes32& rep, std::uint64_t t) {
     block b;
     b.type = block_type::open;
     b.account = account;
@@ -247,7 +253,8 @@ std::uint32_t ledger::add_legacy_open(std::uint32_t account, std::uint32_t sourc
     return insert(b);
 }
 
-std::uint32_t ledger::add_legacy_receive(std::uint32_t account, std::uint32_t source, std::uint64_t t) {
+std::uint32_t ledger::add_legacy_receive(
+    std::uint32_t account, std::uint32_t source, std::uint64_t t) {
     account_state& acct = accounts_[account];
     block b;
     b.type = block_type::receive;
@@ -263,7 +270,8 @@ std::uint32_t ledger::add_legacy_receive(std::uint32_t account, std::uint32_t so
     return insert(b);
 }
 
-std::uint32_t ledger::add_legacy_change(std::uint32_t account, const bytes32& rep, std::uint64_t t) {
+std::uint32_t ledger::add_legacy_change(
+    std::uint32_t account, const bytes32& rep, std::uint64_t t) {
     account_state& acct = accounts_[account];
     block b;
     b.type = block_type::change;
@@ -277,8 +285,14 @@ std::uint32_t ledger::add_legacy_change(std::uint32_t account, const bytes32& re
 }
 
 std::uint32_t ledger::add_state(
-    std::uint32_t account, block_subtype subtype, const bytes32& rep, u128 balance,
-    const bytes32& link, u128 amount, std::int64_t source, std::uint64_t t) {
+    std::uint32_t account,
+    block_subtype subtype,
+    const bytes32& rep,
+    u128 balance,
+    const bytes32& link,
+    u128 amount,
+    std::int64_t source,
+    std::uint64_t t) {
     account_state& acct = accounts_[account];
     block b;
     b.type = block_type::state;
@@ -356,7 +370,15 @@ std::uint32_t ledger::generate(std::uint64_t now_s) {
     case 10: {
         const auto account = static_cast<std::uint32_t>(step - 8);
         const account_state& acct = accounts_[account];
-        return add_state(account, block_subtype::epoch, acct.representative, acct.balance, epoch_v1_link(), 0, -1, old);
+        return add_state(
+            account,
+            block_subtype::epoch,
+            acct.representative,
+            acct.balance,
+            epoch_v1_link(),
+            0,
+            -1,
+            old);
     }
     default:
         break;
@@ -379,8 +401,18 @@ std::uint32_t ledger::generate(std::uint64_t now_s) {
             account_state& acct = accounts_[account];
             const std::uint32_t source = acct.receivable.front();
             const u128 amount = blocks_[source].amount;
-            const bytes32 rep = acct.opened() ? acct.representative : representatives_[next_u64() % representatives_.size()];
-            return add_state(account, block_subtype::receive, rep, acct.balance + amount, blocks_[source].hash, amount, source, now_s);
+            const bytes32 rep = acct.opened()
+                                    ? acct.representative
+                                    : representatives_[next_u64() % representatives_.size()];
+            return add_state(
+                account,
+                block_subtype::receive,
+                rep,
+                acct.balance + amount,
+                blocks_[source].hash,
+                amount,
+                source,
+                now_s);
         }
         if (op < 80) {
             std::vector<std::uint32_t> funded;
@@ -399,7 +431,15 @@ std::uint32_t ledger::generate(std::uint64_t now_s) {
             }
             account_state& acct = accounts_[from];
             const u128 amount = random_amount(acct.balance);
-            return add_state(from, block_subtype::send, acct.representative, acct.balance - amount, accounts_[to].key, amount, -1, now_s);
+            return add_state(
+                from,
+                block_subtype::send,
+                acct.representative,
+                acct.balance - amount,
+                accounts_[to].key,
+                amount,
+                -1,
+                now_s);
         }
         if (op < 92) {
             std::vector<std::uint32_t> opened;
@@ -412,9 +452,11 @@ std::uint32_t ledger::generate(std::uint64_t now_s) {
             account_state& acct = accounts_[account];
             bytes32 rep = representatives_[next_u64() % representatives_.size()];
             if (rep == acct.representative) {
-                rep = representatives_[(next_u64() % (representatives_.size() - 1) + 1) % representatives_.size()];
+                rep = representatives_
+                    [(next_u64() % (representatives_.size() - 1) + 1) % representatives_.size()];
             }
-            return add_state(account, block_subtype::change, rep, acct.balance, bytes32{}, 0, -1, now_s);
+            return add_state(
+                account, block_subtype::change, rep, acct.balance, bytes32{}, 0, -1, now_s);
         }
         std::vector<std::uint32_t> upgradable;
         for (std::uint32_t i = 0; i < accounts_.size(); ++i) {
@@ -427,12 +469,28 @@ std::uint32_t ledger::generate(std::uint64_t now_s) {
         }
         const std::uint32_t account = upgradable[next_u64() % upgradable.size()];
         const account_state& acct = accounts_[account];
-        return add_state(account, block_subtype::epoch, acct.representative, acct.balance, epoch_v2_link(), 0, -1, now_s);
+        return add_state(
+            account,
+            block_subtype::epoch,
+            acct.representative,
+            acct.balance,
+            epoch_v2_link(),
+            0,
+            -1,
+            now_s);
     }
     // Fallback (practically unreachable): genesis sends a small amount to account 1.
     account_state& genesis = accounts_[0];
     const u128 amount = std::min<u128>(genesis.balance, 1);
-    return add_state(0, block_subtype::send, genesis.representative, genesis.balance - amount, accounts_[1].key, amount, -1, now_s);
+    return add_state(
+        0,
+        block_subtype::send,
+        genesis.representative,
+        genesis.balance - amount,
+        accounts_[1].key,
+        amount,
+        -1,
+        now_s);
 }
 
 block ledger::make_fork(std::uint32_t index, std::uint64_t salt) const {
@@ -444,7 +502,8 @@ block ledger::make_fork(std::uint32_t index, std::uint64_t salt) const {
     if (fork.representative == blocks_[index].representative) {
         fork.representative = representatives_[(salt + 1) % representatives_.size()];
     }
-    const u128 previous_balance = fork.height > 1 ? blocks_[acct.chain[fork.height - 2]].balance : 0;
+    const u128 previous_balance
+        = fork.height > 1 ? blocks_[acct.chain[fork.height - 2]].balance : 0;
     fork.balance = previous_balance;
     fork.link = bytes32{};
     fork.amount = 0;
@@ -452,11 +511,16 @@ block ledger::make_fork(std::uint32_t index, std::uint64_t salt) const {
     fork.receive_index = -1;
     fork.successor_index = -1;
     fork.confirmed = false;
-    fork.hash = schema::nano::state_block_hash(acct.key, fork.previous, fork.representative, fork.balance, fork.link);
+    fork.hash = schema::nano::state_block_hash(
+        acct.key, fork.previous, fork.representative, fork.balance, fork.link);
     return fork;
 }
 
-void ledger::confirm(std::uint32_t index, confirmation_kind how, std::uint64_t now_ms, const election_summary& election) {
+void ledger::confirm(
+    std::uint32_t index,
+    confirmation_kind how,
+    std::uint64_t now_ms,
+    const election_summary& election) {
     block& b = blocks_[index];
     if (b.confirmed) {
         return;
@@ -485,7 +549,8 @@ std::vector<std::uint32_t> ledger::unconfirmed_dependencies(std::uint32_t index)
         }
         if (b.source_index >= 0) {
             const auto source = static_cast<std::uint32_t>(b.source_index);
-            if (!blocks_[source].confirmed && std::find(out.begin(), out.end(), source) == out.end()) {
+            if (!blocks_[source].confirmed
+                && std::find(out.begin(), out.end(), source) == out.end()) {
                 visit(source);
                 out.push_back(source);
             }

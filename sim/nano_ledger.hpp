@@ -24,11 +24,7 @@ using schema::u128;
 
 enum class block_type : std::uint8_t { state, send, receive, open, change };
 enum class block_subtype : std::uint8_t { none, send, receive, change, epoch };
-enum class confirmation_kind : std::uint8_t {
-    active_quorum,
-    active_confirmation_height,
-    inactive
-};
+enum class confirmation_kind : std::uint8_t { active_quorum, active_confirmation_height, inactive };
 
 [[nodiscard]] std::string_view to_string(block_type type);
 [[nodiscard]] std::string_view to_string(block_subtype subtype); ///< "" for none
@@ -46,12 +42,12 @@ struct election_summary {
 
 struct block {
     bytes32 hash{};
-    std::uint32_t account = 0;   ///< index into ledger::accounts()
-    bytes32 previous{};          ///< zero for opens
-    bytes32 representative{};    ///< state/open/change; zero for legacy send/receive
-    bytes32 link{};              ///< state link; legacy send: destination; receive/open: source
-    u128 balance = 0;            ///< balance after this block (all types)
-    u128 amount = 0;             ///< sent or received; 0 for change/epoch
+    std::uint32_t account = 0; ///< index into ledger::accounts()
+    bytes32 previous{};        ///< zero for opens
+    bytes32 representative{};  ///< state/open/change; zero for legacy send/receive
+    bytes32 link{};            ///< state link; legacy send: destination; receive/open: source
+    u128 balance = 0;          ///< balance after this block (all types)
+    u128 amount = 0;           ///< sent or received; 0 for change/epoch
     std::uint64_t work = 0;
     std::uint64_t height = 0;
     std::uint64_t local_timestamp = 0; ///< seconds since epoch when inserted; 0 = very old
@@ -68,14 +64,14 @@ struct block {
 
 struct account_state {
     bytes32 key{};
-    std::string address; ///< nano_…
+    std::string address;              ///< nano_…
     std::vector<std::uint32_t> chain; ///< block indices by height - 1
     u128 balance = 0;
     bytes32 representative{};
     std::uint32_t representative_block = 0; ///< index of the block that set the representative
     std::uint8_t version = 0;               ///< 0 legacy, 1 epoch v1 / state, 2 epoch v2
     std::uint64_t confirmation_height = 0;
-    std::deque<std::uint32_t> receivable;   ///< unreceived sends to this account (block indices)
+    std::deque<std::uint32_t> receivable; ///< unreceived sends to this account (block indices)
     [[nodiscard]] bool opened() const { return !chain.empty(); }
 };
 
@@ -103,8 +99,11 @@ public:
     [[nodiscard]] block make_fork(std::uint32_t index, std::uint64_t salt) const;
 
     /// Marks a block confirmed (caller guarantees its dependencies are confirmed first).
-    void confirm(std::uint32_t index, confirmation_kind how, std::uint64_t now_ms,
-                 const election_summary& election);
+    void confirm(
+        std::uint32_t index,
+        confirmation_kind how,
+        std::uint64_t now_ms,
+        const election_summary& election);
     /// Unconfirmed dependencies of `index` (previous on its chain, source send), oldest first.
     [[nodiscard]] std::vector<std::uint32_t> unconfirmed_dependencies(std::uint32_t index) const;
 
@@ -132,13 +131,21 @@ public:
 
 private:
     std::uint32_t insert(block b);
-    std::uint32_t add_legacy_send(std::uint32_t from, std::uint32_t to, u128 amount, std::uint64_t t);
-    std::uint32_t add_legacy_open(std::uint32_t account, std::uint32_t source, const bytes32& rep, std::uint64_t t);
+    std::uint32_t add_legacy_send(
+        std::uint32_t from, std::uint32_t to, u128 amount, std::uint64_t t);
+    std::uint32_t add_legacy_open(
+        std::uint32_t account, std::uint32_t source, const bytes32& rep, std::uint64_t t);
     std::uint32_t add_legacy_receive(std::uint32_t account, std::uint32_t source, std::uint64_t t);
     std::uint32_t add_legacy_change(std::uint32_t account, const bytes32& rep, std::uint64_t t);
-    std::uint32_t add_state(std::uint32_t account, block_subtype subtype, const bytes32& rep,
-                            u128 balance, const bytes32& link, u128 amount, std::int64_t source,
-                            std::uint64_t t);
+    std::uint32_t add_state(
+        std::uint32_t account,
+        block_subtype subtype,
+        const bytes32& rep,
+        u128 balance,
+        const bytes32& link,
+        u128 amount,
+        std::int64_t source,
+        std::uint64_t t);
     u128 random_amount(u128 balance);
     std::uint64_t next_u64() { return rng_(); }
 

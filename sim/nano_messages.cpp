@@ -34,8 +34,8 @@ const std::string& address_of(const bytes32& key) {
 }
 
 std::string hex(std::span<const std::uint8_t> bytes) {
-    static constexpr std::array<char, 16> digits{'0', '1', '2', '3', '4', '5', '6', '7',
-                                                 '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+    static constexpr std::array<char, 16> digits{
+        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
     std::string out(2 * bytes.size(), '0');
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         out[2 * i] = digits[bytes[i] >> 4U];
@@ -45,8 +45,12 @@ std::string hex(std::span<const std::uint8_t> bytes) {
 }
 
 void write_block(
-    pretty_writer& w, std::string_view key, const ledger& chain, const block& b,
-    block_json_mode mode, bool include_linked_account) {
+    pretty_writer& w,
+    std::string_view key,
+    const ledger& chain,
+    const block& b,
+    block_json_mode mode,
+    bool include_linked_account) {
     if (key.empty()) {
         w.begin_object();
     } else {
@@ -119,8 +123,13 @@ std::string block_document(const ledger& chain, const block& b) {
 }
 
 void append_confirmation(
-    std::string& out, const ledger& chain, const block& b, confirmation_kind kind,
-    const election_summary& election, std::span<const vote_entry> votes, confirmation_view view,
+    std::string& out,
+    const ledger& chain,
+    const block& b,
+    confirmation_kind kind,
+    const election_summary& election,
+    std::span<const vote_entry> votes,
+    confirmation_view view,
     std::uint64_t now_ms) {
     pretty_writer w(out);
     common_fields(w, "confirmation", now_ms);
@@ -170,7 +179,8 @@ void append_confirmation(
     (void)is_state_send;
 }
 
-void append_new_unconfirmed_block(std::string& out, const ledger& chain, const block& b, std::uint64_t now_ms) {
+void append_new_unconfirmed_block(
+    std::string& out, const ledger& chain, const block& b, std::uint64_t now_ms) {
     pretty_writer w(out);
     common_fields(w, "new_unconfirmed_block", now_ms);
     w.plain("hash", hex(b.hash));
@@ -179,7 +189,8 @@ void append_new_unconfirmed_block(std::string& out, const ledger& chain, const b
     w.finish();
 }
 
-void append_election_event(std::string& out, std::string_view topic, const bytes32& hash, std::uint64_t now_ms) {
+void append_election_event(
+    std::string& out, std::string_view topic, const bytes32& hash, std::uint64_t now_ms) {
     pretty_writer w(out);
     common_fields(w, topic, now_ms);
     w.begin_object("message");
@@ -190,9 +201,14 @@ void append_election_event(std::string& out, std::string_view topic, const bytes
 }
 
 void append_vote(
-    std::string& out, const bytes32& representative, const bytes64& signature,
-    std::uint64_t timestamp, std::uint8_t duration, std::span<const bytes32> hashes,
-    std::string_view type, std::uint64_t now_ms) {
+    std::string& out,
+    const bytes32& representative,
+    const bytes64& signature,
+    std::uint64_t timestamp,
+    std::uint8_t duration,
+    std::span<const bytes32> hashes,
+    std::string_view type,
+    std::uint64_t now_ms) {
     pretty_writer w(out);
     common_fields(w, "vote", now_ms);
     w.begin_object("message");
@@ -272,7 +288,8 @@ void append_work(std::string& out, const work_view& work, std::uint64_t now_ms) 
     w.finish();
 }
 
-void append_ack(std::string& out, std::string_view action, std::string_view id, std::uint64_t now_ms) {
+void append_ack(
+    std::string& out, std::string_view action, std::string_view id, std::uint64_t now_ms) {
     pretty_writer w(out);
     w.begin_object();
     w.value("ack", action);

@@ -44,28 +44,45 @@ struct vote_entry {
 };
 
 enum class block_json_mode : std::uint8_t {
-    plain,       ///< block_info contents, account_history: no subtype
+    plain,        ///< block_info contents, account_history: no subtype
     confirmation, ///< + subtype for state blocks
-    unconfirmed  ///< + subtype always (legacy blocks show "change")
+    unconfirmed   ///< + subtype always (legacy blocks show "change")
 };
 
 /// Writes a block's JSON object as member `key` (or as the root when key is empty).
-void write_block(pretty_writer& w, std::string_view key, const ledger& chain, const block& b,
-                 block_json_mode mode, bool include_linked_account);
+void write_block(
+    pretty_writer& w,
+    std::string_view key,
+    const ledger& chain,
+    const block& b,
+    block_json_mode mode,
+    bool include_linked_account);
 /// The block as a JSON document (RPC `contents` when json_block is false).
 [[nodiscard]] std::string block_document(const ledger& chain, const block& b);
 
 void append_confirmation(
-    std::string& out, const ledger& chain, const block& b, confirmation_kind kind,
-    const election_summary& election, std::span<const vote_entry> votes, confirmation_view view,
+    std::string& out,
+    const ledger& chain,
+    const block& b,
+    confirmation_kind kind,
+    const election_summary& election,
+    std::span<const vote_entry> votes,
+    confirmation_view view,
     std::uint64_t now_ms);
-void append_new_unconfirmed_block(std::string& out, const ledger& chain, const block& b, std::uint64_t now_ms);
+void append_new_unconfirmed_block(
+    std::string& out, const ledger& chain, const block& b, std::uint64_t now_ms);
 /// started_election / stopped_election.
-void append_election_event(std::string& out, std::string_view topic, const bytes32& hash, std::uint64_t now_ms);
+void append_election_event(
+    std::string& out, std::string_view topic, const bytes32& hash, std::uint64_t now_ms);
 void append_vote(
-    std::string& out, const bytes32& representative, const bytes64& signature,
-    std::uint64_t timestamp, std::uint8_t duration, std::span<const bytes32> hashes,
-    std::string_view type, std::uint64_t now_ms);
+    std::string& out,
+    const bytes32& representative,
+    const bytes64& signature,
+    std::uint64_t timestamp,
+    std::uint8_t duration,
+    std::span<const bytes32> hashes,
+    std::string_view type,
+    std::uint64_t now_ms);
 
 struct telemetry_view {
     std::uint64_t block_count = 0;
@@ -84,12 +101,12 @@ void append_telemetry(std::string& out, const telemetry_view& t, std::uint64_t n
 
 struct work_view {
     bool success = true;
-    std::string reason;  ///< "" on success, "cancelled"/"failure"
+    std::string reason; ///< "" on success, "cancelled"/"failure"
     std::uint64_t duration_ms = 0;
     bytes32 root{};
     std::uint64_t difficulty = 0;
     std::string multiplier;
-    std::string source;  ///< "local" or "ip:port"
+    std::string source; ///< "local" or "ip:port"
     std::uint64_t work = 0;
     std::uint64_t result_difficulty = 0;
     std::string result_multiplier;
@@ -98,6 +115,7 @@ struct work_view {
 void append_work(std::string& out, const work_view& work, std::uint64_t now_ms);
 
 /// {"ack": action, "time": …, "id": …} (no id when empty; never a topic).
-void append_ack(std::string& out, std::string_view action, std::string_view id, std::uint64_t now_ms);
+void append_ack(
+    std::string& out, std::string_view action, std::string_view id, std::uint64_t now_ms);
 
 } // namespace ledgertap::sim::nano

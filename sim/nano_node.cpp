@@ -28,8 +28,15 @@ constexpr std::uint64_t reorder_max_age_ms = 250;
 constexpr std::chrono::milliseconds held_timeout_delay{3000};
 
 constexpr std::array<std::string_view, nano_node::topic_count> topic_names{
-    "confirmation", "started_election", "stopped_election", "vote", "ack", "work",
-    "bootstrap", "telemetry", "new_unconfirmed_block"};
+    "confirmation",
+    "started_election",
+    "stopped_election",
+    "vote",
+    "ack",
+    "work",
+    "bootstrap",
+    "telemetry",
+    "new_unconfirmed_block"};
 
 std::optional<nano_node::topic> to_topic(std::string_view name) {
     for (std::size_t i = 0; i < topic_names.size(); ++i) {
@@ -40,7 +47,9 @@ std::optional<nano_node::topic> to_topic(std::string_view name) {
     return std::nullopt;
 }
 
-std::size_t topic_index(nano_node::topic t) { return static_cast<std::size_t>(t); }
+std::size_t topic_index(nano_node::topic t) {
+    return static_cast<std::size_t>(t);
+}
 
 std::uint8_t kind_bit(confirmation_kind kind) {
     switch (kind) {
@@ -98,15 +107,15 @@ bool get_bool(const rapidjson::Value& obj, std::string_view key, bool fallback) 
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size()
-           && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-                  return std::tolower(static_cast<unsigned char>(x))
-                         == std::tolower(static_cast<unsigned char>(y));
-              });
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x))
+                      == std::tolower(static_cast<unsigned char>(y));
+           });
 }
 
 /// The children of a ptree node as address texts (an array's elements; nothing for a scalar).
-void for_each_child_text(const rapidjson::Value& v, const std::function<void(const std::string&)>& fn) {
+void for_each_child_text(
+    const rapidjson::Value& v, const std::function<void(const std::string&)>& fn) {
     if (v.IsArray()) {
         for (const auto& element : v.GetArray()) {
             fn(ptree_text(element));
@@ -174,7 +183,9 @@ nano_node::vote_subscription parse_vote_options(const rapidjson::Value* options)
     return sub;
 }
 
-ws_frame frame_of(std::string&& buffer) { return ws_frame::adopt(std::move(buffer)); }
+ws_frame frame_of(std::string&& buffer) {
+    return ws_frame::adopt(std::move(buffer));
+}
 
 std::string json_counts(const std::array<std::uint64_t, nano_node::topic_count>& sent) {
     std::string out = "{";
@@ -197,14 +208,15 @@ std::string json_counts(const std::array<std::uint64_t, nano_node::topic_count>&
 // ---- construction ------------------------------------------------------------------------------
 
 nano_node::nano_node(const options& opts, server& srv, truth_writer& truth)
-    : opts_(opts),
-      server_(srv),
-      truth_(truth),
-      ledger_(opts.seed, opts.nano_accounts),
-      rpc_(
-          ledger_, [this] { return now_ms(); },
-          [this](std::uint32_t index) { block_confirm_rpc(index); }),
-      flow_rng_(opts.seed * 0x9e3779b97f4a7c15ULL + 0x6e616e6fULL) {
+  : opts_(opts)
+  , server_(srv)
+  , truth_(truth)
+  , ledger_(opts.seed, opts.nano_accounts)
+  , rpc_(
+        ledger_,
+        [this] { return now_ms(); },
+        [this](std::uint32_t index) { block_confirm_rpc(index); })
+  , flow_rng_(opts.seed * 0x9e3779b97f4a7c15ULL + 0x6e616e6fULL) {
     for (std::size_t i = 0; i < ledger_.representatives().size(); ++i) {
         weights_.push_back((u128{1} << 123U) / (i + 1));
     }
@@ -244,11 +256,12 @@ nano_node::nano_node(const options& opts, server& srv, truth_writer& truth)
     rpc_endpoint.delay = std::chrono::milliseconds(opts.rpc_delay_ms);
     rpc_endpoint.error_rate = opts.rpc_error_rate;
     rpc_endpoint.error_reply = [](std::string_view) {
-        return http_reply{200, nano::rpc::error_body("Internal server error in RPC"), "application/json"};
+        return http_reply{
+            200, nano::rpc::error_body("Internal server error in RPC"), "application/json"};
     };
     rpc_endpoint.error_seed = opts.seed ^ 0x727063ULL;
-    rpc_endpoint.not_post_reply =
-        http_reply{200, nano::rpc::error_body("Can only POST requests"), "application/json"};
+    rpc_endpoint.not_post_reply
+        = http_reply{200, nano::rpc::error_body("Can only POST requests"), "application/json"};
     server_.add(std::move(rpc_endpoint));
 }
 
@@ -283,10 +296,10 @@ void nano_node::begin() {
     running_ = true;
     started_ms_ = now_ms();
     if (!opts_.firehose) {
-        next_tick_us_ = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now().time_since_epoch())
-                .count());
+        next_tick_us_
+            = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now().time_since_epoch())
+                                             .count());
         tick();
     }
     server_.schedule(vote_period, [this] { vote_tick(); });
@@ -294,8 +307,10 @@ void nano_node::begin() {
     server_.schedule(std::chrono::milliseconds(500), [this] { work_tick(); });
     server_.schedule(housekeeping_period, [this] { housekeeping_tick(); });
     if (opts_.outage) {
-        const auto start = std::chrono::microseconds(static_cast<std::int64_t>(opts_.outage->start_s * 1e6));
-        const auto length = std::chrono::microseconds(static_cast<std::int64_t>(opts_.outage->length_s * 1e6));
+        const auto start
+            = std::chrono::microseconds(static_cast<std::int64_t>(opts_.outage->start_s * 1e6));
+        const auto length
+            = std::chrono::microseconds(static_cast<std::int64_t>(opts_.outage->length_s * 1e6));
         server_.schedule(start, [this] {
             outage_active_ = true;
             spdlog::info("sim: nano outage begins");
@@ -340,7 +355,8 @@ void nano_node::tick() {
         start_election(index);
         server_.schedule(std::chrono::milliseconds(150), [this, index] { stop_election(index); });
         server_.schedule(std::chrono::milliseconds(400), [this, index] { start_election(index); });
-        server_.schedule(std::chrono::milliseconds(900), [this, index] { confirm_election(index); });
+        server_.schedule(
+            std::chrono::milliseconds(900), [this, index] { confirm_election(index); });
     } else {
         start_election(index);
         const auto delay = std::chrono::milliseconds(250 + flow_rng_() % 200);
@@ -361,10 +377,10 @@ void nano_node::tick() {
 
     const auto period_us = static_cast<std::uint64_t>(1e6 / opts_.rate);
     next_tick_us_ += std::max<std::uint64_t>(1, period_us);
-    const auto now_us = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(
-            std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+    const auto now_us
+        = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::steady_clock::now().time_since_epoch())
+                                         .count());
     const std::uint64_t delay = next_tick_us_ > now_us ? next_tick_us_ - now_us : 1;
     server_.schedule(std::chrono::microseconds(delay), [this] { tick(); });
 }
@@ -410,7 +426,8 @@ void nano_node::held_timeout(std::uint32_t index) {
     held_.erase(index);
     if (!elections_.contains(ledger_.at(index).hash)) {
         start_election(index);
-        server_.schedule(std::chrono::milliseconds(300), [this, index] { confirm_election(index); });
+        server_.schedule(
+            std::chrono::milliseconds(300), [this, index] { confirm_election(index); });
         return;
     }
     confirm_election(index);
@@ -420,8 +437,10 @@ void nano_node::cement(std::uint32_t index, confirmation_kind kind) {
     for (const std::uint32_t dependency : ledger_.unconfirmed_dependencies(index)) {
         const bool had_election = elections_.contains(ledger_.at(dependency).hash);
         held_.erase(dependency);
-        finish(dependency, had_election ? confirmation_kind::active_confirmation_height
-                                        : confirmation_kind::inactive);
+        finish(
+            dependency,
+            had_election ? confirmation_kind::active_confirmation_height
+                         : confirmation_kind::inactive);
     }
     finish(index, kind);
 }
@@ -458,9 +477,12 @@ void nano_node::finish(std::uint32_t index, confirmation_kind kind) {
                 summary.final_tally += weights_[rep];
             }
             ++summary.voters;
-            votes.push_back(nano::vote_entry{ledger_.representatives()[rep], v.timestamp, weights_[rep]});
+            votes.push_back(
+                nano::vote_entry{ledger_.representatives()[rep], v.timestamp, weights_[rep]});
         }
-        std::sort(votes.begin(), votes.end(), [](const auto& x, const auto& y) { return x.weight > y.weight; });
+        std::sort(votes.begin(), votes.end(), [](const auto& x, const auto& y) {
+            return x.weight > y.weight;
+        });
         summary.duration_ms = now - e.start_ms;
         summary.time_ms = now;
         summary.request_count = 1 + static_cast<std::uint32_t>(flow_rng_() % 3);
@@ -494,7 +516,8 @@ void nano_node::block_confirm_rpc(std::uint32_t index) {
     const nano::block& b = ledger_.at(index);
     if (!b.confirmed) {
         start_election(index);
-        server_.schedule(std::chrono::milliseconds(300), [this, index] { confirm_election(index); });
+        server_.schedule(
+            std::chrono::milliseconds(300), [this, index] { confirm_election(index); });
         return;
     }
     // The node re-notifies a confirmed block as active_confirmation_height.
@@ -549,15 +572,20 @@ void nano_node::vote_tick() {
     }
     if (!recently_confirmed_.empty() && uniform(flow_rng_) < 0.3) {
         const std::size_t rep = flow_rng_() % reps;
-        const std::size_t n = 1 + flow_rng_() % std::min<std::size_t>(3, recently_confirmed_.size());
-        const std::vector<bytes32> hashes(recently_confirmed_.end() - static_cast<std::ptrdiff_t>(n), recently_confirmed_.end());
+        const std::size_t n
+            = 1 + flow_rng_() % std::min<std::size_t>(3, recently_confirmed_.size());
+        const std::vector<bytes32> hashes(
+            recently_confirmed_.end() - static_cast<std::ptrdiff_t>(n), recently_confirmed_.end());
         send_vote(rep, nano::final_vote_timestamp, 15, hashes, "indeterminate");
     }
 }
 
 void nano_node::send_vote(
-    std::size_t rep, std::uint64_t timestamp, std::uint8_t duration,
-    const std::vector<bytes32>& hashes, std::string_view type) {
+    std::size_t rep,
+    std::uint64_t timestamp,
+    std::uint8_t duration,
+    const std::vector<bytes32>& hashes,
+    std::string_view type) {
     const bytes32& key = ledger_.representatives()[rep];
     for (std::size_t offset = 0; offset < hashes.size(); offset += max_vote_hashes) {
         const std::size_t n = std::min(max_vote_hashes, hashes.size() - offset);
@@ -570,8 +598,14 @@ void nano_node::send_vote(
         }
         std::string buffer = ws_frame::start_buffer(600 + 72 * n);
         nano::append_vote(
-            buffer, key, signature, timestamp, duration,
-            std::span<const bytes32>(hashes).subspan(offset, n), type, now_ms());
+            buffer,
+            key,
+            signature,
+            timestamp,
+            duration,
+            std::span<const bytes32>(hashes).subspan(offset, n),
+            type,
+            now_ms());
         const ws_frame frame = frame_of(std::move(buffer));
         for (auto& [id, st] : sessions_) {
             if (!st->subscribed[topic_index(topic::vote)]) {
@@ -608,7 +642,8 @@ void nano_node::telemetry_tick() {
         for (std::size_t i = 0; i < t.signature.size(); ++i) {
             t.signature[i] = static_cast<std::uint8_t>(flow_rng_());
         }
-        t.address = "::ffff:10.7." + std::to_string(peer / 250) + "." + std::to_string(peer % 250 + 1);
+        t.address
+            = "::ffff:10.7." + std::to_string(peer / 250) + "." + std::to_string(peer % 250 + 1);
         t.port = 7075;
         t.minor_version = static_cast<std::uint8_t>(peer % 3);
         std::string buffer = ws_frame::start_buffer(1100);
@@ -705,7 +740,8 @@ void nano_node::write_truth_block(const nano::block& b) {
 
 // ---- delivery ----------------------------------------------------------------------------------
 
-bool nano_node::passes(const session_state& st, const nano::block& b, confirmation_kind kind) const {
+bool nano_node::passes(
+    const session_state& st, const nano::block& b, confirmation_kind kind) const {
     if (!st.subscribed[topic_index(topic::confirmation)]) {
         return false;
     }
@@ -727,7 +763,9 @@ bool nano_node::passes(const session_state& st, const nano::block& b, confirmati
 }
 
 void nano_node::broadcast_confirmation(
-    std::uint32_t index, confirmation_kind kind, const nano::election_summary& summary,
+    std::uint32_t index,
+    confirmation_kind kind,
+    const nano::election_summary& summary,
     const std::vector<nano::vote_entry>& votes) {
     std::array<ws_frame, 32> cache{};
     for (auto& [id, st] : sessions_) {
@@ -739,15 +777,20 @@ void nano_node::broadcast_confirmation(
 }
 
 void nano_node::deliver_confirmation(
-    session_state& st, std::uint32_t index, confirmation_kind kind,
-    const nano::election_summary& summary, const std::vector<nano::vote_entry>& votes,
+    session_state& st,
+    std::uint32_t index,
+    confirmation_kind kind,
+    const nano::election_summary& summary,
+    const std::vector<nano::vote_entry>& votes,
     std::array<ws_frame, 32>* cache) {
     const nano::block& b = ledger_.at(index);
     if (!passes(st, b, kind)) {
         return;
     }
-    const nano::confirmation_view view = st.confirmation.has_options ? st.confirmation.view : nano::confirmation_view{};
-    const auto build = [&](confirmation_kind k, const nano::election_summary& s,
+    const nano::confirmation_view view
+        = st.confirmation.has_options ? st.confirmation.view : nano::confirmation_view{};
+    const auto build = [&](confirmation_kind k,
+                           const nano::election_summary& s,
                            const std::vector<nano::vote_entry>& v) {
         std::string buffer = ws_frame::start_buffer(1400);
         nano::append_confirmation(buffer, ledger_, b, k, s, v, view, now_ms());
@@ -767,7 +810,8 @@ void nano_node::deliver_confirmation(
     if (opts_.duplicate > 0.0 && uniform(st.rng) < opts_.duplicate
         && passes(st, b, confirmation_kind::active_confirmation_height)) {
         ++st.duplicated;
-        deliver(st, topic::confirmation, build(confirmation_kind::active_confirmation_height, {}, {}));
+        deliver(
+            st, topic::confirmation, build(confirmation_kind::active_confirmation_height, {}, {}));
     }
 }
 
@@ -839,7 +883,8 @@ void nano_node::send_malformed(session_state& st) {
     const std::uint32_t kind = st.malformed_rotation++ % 3;
     ++st.malformed;
     if (kind == 0) {
-        std::string text = "{\n    \"topic\": \"confirmation\",\n    \"time\": \"" + std::to_string(now_ms())
+        std::string text = "{\n    \"topic\": \"confirmation\",\n    \"time\": \""
+                           + std::to_string(now_ms())
                            + "\",\n    \"message\": {\n        \"account\": \"nano_";
         st.ws->send(ws_frame::make(text));
     } else if (kind == 1) {
@@ -851,7 +896,8 @@ void nano_node::send_malformed(session_state& st) {
     } else {
         if (!oversized_frame_) {
             std::string buffer = ws_frame::start_buffer(opts_.oversized_bytes);
-            const std::string head = "{\n    \"topic\": \"telemetry\",\n    \"time\": \"0\",\n    \"message\": {\n        \"padding\": \"";
+            const std::string head = "{\n    \"topic\": \"telemetry\",\n    \"time\": \"0\",\n    "
+                                     "\"message\": {\n        \"padding\": \"";
             const std::string tail = "\"\n    }\n}\n";
             buffer.append(head);
             const std::size_t fixed = head.size() + tail.size();
@@ -872,9 +918,12 @@ void nano_node::count_frame(session_state& st) {
     }
 }
 
-// ---- ws_handler ----------------------------------------------------------------------------------
+// ---- ws_handler
+// ----------------------------------------------------------------------------------
 
-bool nano_node::accept_connection() { return !outage_active_; }
+bool nano_node::accept_connection() {
+    return !outage_active_;
+}
 
 nano_node::session_state* nano_node::state_of(const ws_session& session) {
     const auto it = sessions_.find(session.id());

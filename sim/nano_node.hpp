@@ -111,7 +111,7 @@ private:
         std::uint64_t timestamp = 0;
     };
     struct election {
-        std::uint32_t index = 0;     ///< ledger index (the parent's, for a fork)
+        std::uint32_t index = 0; ///< ledger index (the parent's, for a fork)
         nano::bytes32 hash{};
         bool fork = false;
         std::uint64_t start_ms = 0;
@@ -138,21 +138,31 @@ private:
     // delivery
     void broadcast(topic t, const ws_frame& frame);
     void broadcast_confirmation(
-        std::uint32_t index, nano::confirmation_kind kind, const nano::election_summary& summary,
+        std::uint32_t index,
+        nano::confirmation_kind kind,
+        const nano::election_summary& summary,
         const std::vector<nano::vote_entry>& votes);
     void deliver_confirmation(
-        session_state& st, std::uint32_t index, nano::confirmation_kind kind,
-        const nano::election_summary& summary, const std::vector<nano::vote_entry>& votes,
+        session_state& st,
+        std::uint32_t index,
+        nano::confirmation_kind kind,
+        const nano::election_summary& summary,
+        const std::vector<nano::vote_entry>& votes,
         std::array<ws_frame, 32>* cache);
-    void send_vote(std::size_t rep, std::uint64_t timestamp, std::uint8_t duration,
-                   const std::vector<nano::bytes32>& hashes, std::string_view type);
+    void send_vote(
+        std::size_t rep,
+        std::uint64_t timestamp,
+        std::uint8_t duration,
+        const std::vector<nano::bytes32>& hashes,
+        std::string_view type);
     void deliver(session_state& st, topic t, const ws_frame& frame);
     void emit(session_state& st, topic t, const ws_frame& frame);
     void flush_reorder(session_state& st);
     void send_direct(session_state& st, const ws_frame& frame);
     void send_malformed(session_state& st);
     void count_frame(session_state& st);
-    [[nodiscard]] bool passes(const session_state& st, const nano::block& b, nano::confirmation_kind kind) const;
+    [[nodiscard]] bool passes(
+        const session_state& st, const nano::block& b, nano::confirmation_kind kind) const;
 
     [[nodiscard]] session_state* state_of(const ws_session& session);
 

@@ -29,7 +29,8 @@ struct rpc_error : std::runtime_error {
 /// "true"/"false"/"1"/"0", containers read as "" when a string is asked for.
 class request {
 public:
-    explicit request(const rapidjson::Value& root) : root_(root) {}
+    explicit request(const rapidjson::Value& root)
+      : root_(root) {}
 
     [[nodiscard]] const rapidjson::Value* child(std::string_view key) const {
         if (!root_.IsObject()) {
@@ -182,7 +183,8 @@ std::string block_info(const ledger& chain, const request& req) {
     std::string out;
     pretty_writer w(out);
     w.begin_object();
-    block_fields(w, chain, chain.at(*index), req.flag("json_block"), req.flag("include_linked_account"));
+    block_fields(
+        w, chain, chain.at(*index), req.flag("json_block"), req.flag("include_linked_account"));
     w.end();
     w.finish();
     return out;
@@ -242,7 +244,8 @@ std::string blocks_info(const ledger& chain, const request& req) {
             w.plain(
                 "source_account",
                 b.source_index >= 0
-                    ? chain.accounts()[chain.at(static_cast<std::uint32_t>(b.source_index)).account].address
+                    ? chain.accounts()[chain.at(static_cast<std::uint32_t>(b.source_index)).account]
+                          .address
                     : std::string("0"));
         }
         w.end();
@@ -287,10 +290,13 @@ std::string walk(const ledger& chain, const request& req, bool towards_newer) {
             --count;
         }
         if (towards_newer) {
-            index = b.successor_index >= 0 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(b.successor_index))
-                                           : std::nullopt;
+            index
+                = b.successor_index >= 0
+                      ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(b.successor_index))
+                      : std::nullopt;
         } else {
-            index = b.height > 1 ? std::optional<std::uint32_t>(chain.accounts()[b.account].chain[b.height - 2])
+            index = b.height > 1 ? std::optional<std::uint32_t>(
+                        chain.accounts()[b.account].chain[b.height - 2])
                                  : std::nullopt;
         }
     }
@@ -308,8 +314,9 @@ std::string account_info(const ledger& chain, const request& req) {
     const bool receivable = req.flag("pending") || req.flag("receivable");
     const bool include_confirmed = req.flag("include_confirmed");
     const block& head = chain.at(acct.chain.back());
-    const block* confirmed_head =
-        acct.confirmation_height > 0 ? &chain.at(acct.chain[acct.confirmation_height - 1]) : nullptr;
+    const block* confirmed_head = acct.confirmation_height > 0
+                                      ? &chain.at(acct.chain[acct.confirmation_height - 1])
+                                      : nullptr;
 
     std::string out;
     pretty_writer w(out);
@@ -319,12 +326,14 @@ std::string account_info(const ledger& chain, const request& req) {
     w.plain("representative_block", hex(chain.at(acct.representative_block).hash));
     w.plain("balance", decimal(acct.balance));
     if (include_confirmed) {
-        w.plain("confirmed_balance", decimal(confirmed_head != nullptr ? confirmed_head->balance : 0));
+        w.plain(
+            "confirmed_balance", decimal(confirmed_head != nullptr ? confirmed_head->balance : 0));
     }
     w.value("modified_timestamp", head.local_timestamp);
     w.value("block_count", std::uint64_t{acct.chain.size()});
     w.value("account_version", std::uint64_t{acct.version});
-    const std::string confirmed_frontier = confirmed_head != nullptr ? hex(confirmed_head->hash) : zero_hash;
+    const std::string confirmed_frontier
+        = confirmed_head != nullptr ? hex(confirmed_head->hash) : zero_hash;
     if (include_confirmed) {
         w.value("confirmed_height", acct.confirmation_height);
         w.plain("confirmed_frontier", confirmed_frontier);
@@ -337,7 +346,8 @@ std::string account_info(const ledger& chain, const request& req) {
         if (include_confirmed) {
             w.plain(
                 "confirmed_representative",
-                confirmed_head != nullptr ? address_of(confirmed_head->representative) : std::string("0"));
+                confirmed_head != nullptr ? address_of(confirmed_head->representative)
+                                          : std::string("0"));
         }
     }
     if (weight) {
@@ -359,12 +369,14 @@ std::string account_info(const ledger& chain, const request& req) {
 }
 
 /// One account_history entry (the node's history_visitor); false when the block is skipped.
-bool history_entry(pretty_writer& w, const ledger& chain, const block& b, bool raw, bool linked_account) {
+bool history_entry(
+    pretty_writer& w, const ledger& chain, const block& b, bool raw, bool linked_account) {
     const auto source_account = [&]() -> std::string {
         if (b.source_index < 0) {
             return chain.accounts()[0].address; // the genesis open has no source block
         }
-        return chain.accounts()[chain.at(static_cast<std::uint32_t>(b.source_index)).account].address;
+        return chain.accounts()[chain.at(static_cast<std::uint32_t>(b.source_index)).account]
+            .address;
     };
     const auto begin = [&w]() { w.begin_object(); };
     switch (b.type) {
@@ -521,10 +533,13 @@ std::string account_history(const ledger& chain, const request& req) {
             --count;
         }
         if (reverse) {
-            index = b.successor_index >= 0 ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(b.successor_index))
-                                           : std::nullopt;
+            index
+                = b.successor_index >= 0
+                      ? std::optional<std::uint32_t>(static_cast<std::uint32_t>(b.successor_index))
+                      : std::nullopt;
         } else {
-            index = b.height > 1 ? std::optional<std::uint32_t>(acct.chain[b.height - 2]) : std::nullopt;
+            index = b.height > 1 ? std::optional<std::uint32_t>(acct.chain[b.height - 2])
+                                 : std::nullopt;
         }
     }
     w.end();
@@ -615,7 +630,8 @@ std::string confirmation_history(const ledger& chain, const request& req) {
         }
     }
     const auto& order = chain.confirmation_order();
-    const std::size_t first = order.size() > confirmation_history_size ? order.size() - confirmation_history_size : 0;
+    const std::size_t first
+        = order.size() > confirmation_history_size ? order.size() - confirmation_history_size : 0;
     std::string out;
     pretty_writer w(out);
     w.begin_object();
@@ -693,9 +709,13 @@ bool too_deep(std::string_view body) {
 
 } // namespace
 
-rpc::rpc(const ledger& chain, std::function<std::uint64_t()> now_ms,
-         std::function<void(std::uint32_t index)> on_block_confirm)
-    : chain_(chain), now_ms_(std::move(now_ms)), on_block_confirm_(std::move(on_block_confirm)) {}
+rpc::rpc(
+    const ledger& chain,
+    std::function<std::uint64_t()> now_ms,
+    std::function<void(std::uint32_t index)> on_block_confirm)
+  : chain_(chain)
+  , now_ms_(std::move(now_ms))
+  , on_block_confirm_(std::move(on_block_confirm)) {}
 
 std::string rpc::error_body(std::string_view message) {
     std::string out;
@@ -716,7 +736,8 @@ http_reply rpc::handle(std::string_view body) const {
         return reply;
     }
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag>(body.data(), body.size());
+    doc.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag>(
+        body.data(), body.size());
     if (doc.HasParseError()) {
         reply.body = error_body("Unable to parse JSON");
         return reply;

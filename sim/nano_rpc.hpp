@@ -20,7 +20,8 @@ class rpc {
 public:
     /// `chain` must outlive the rpc. `on_block_confirm` is called for `block_confirm` on a
     /// known block (the node re-notifies it as active_confirmation_height).
-    rpc(const ledger& chain, std::function<std::uint64_t()> now_ms,
+    rpc(const ledger& chain,
+        std::function<std::uint64_t()> now_ms,
         std::function<void(std::uint32_t index)> on_block_confirm = {});
 
     /// One request body in, one reply out (always HTTP 200 with JSON).

@@ -3,7 +3,6 @@
 #include "schema/version.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <charconv>
 #include <cmath>
 #include <exception>
@@ -54,17 +53,20 @@ parse_outcome parse_options(int argc, const char* const* argv) {
         "ledgertap-sim"};
     app.set_version_flag("--version", std::string("ledgertap-sim ") + ledgertap::version);
     // A later occurrence of a flag overrides an earlier one.
-    app.option_defaults()->always_capture_default()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    app.option_defaults()->always_capture_default()->multi_option_policy(
+        CLI::MultiOptionPolicy::TakeLast);
 
     app.add_option("--host", opts.host, "Listen address (IPv4 or IPv6 literal)");
-    app.add_option("--nano-ws-port", opts.nano_ws_port, "Nano WebSocket port (0 = pick a free one)");
+    app.add_option(
+        "--nano-ws-port", opts.nano_ws_port, "Nano WebSocket port (0 = pick a free one)");
     app.add_option("--nano-rpc-port", opts.nano_rpc_port, "Nano RPC port (0 = pick a free one)");
     app.add_option(
         "--solana-ws-port", opts.solana_ws_port, "Solana PubSub port (0 = pick a free one)");
     app.add_option(
         "--solana-rpc-port", opts.solana_rpc_port, "Solana RPC port (0 = pick a free one)");
     app.add_option(
-        "--ports-file", opts.ports_file,
+        "--ports-file",
+        opts.ports_file,
         "Write the chosen ports as JSON to FILE (atomically) once listening");
 
     std::string chain = "both";
@@ -75,7 +77,9 @@ parse_outcome parse_options(int argc, const char* const* argv) {
         ->check(CLI::Range(1e-3, 1e7));
     app.add_option("--duration", opts.duration_s, "Seconds to run (0 = until SIGTERM/SIGINT)")
         ->check(CLI::Range(0.0, 1e9));
-    app.add_option("--produce-for", opts.produce_for_s,
+    app.add_option(
+           "--produce-for",
+           opts.produce_for_s,
            "Seconds of block production (0 = the whole run); then the chains stand still while "
            "the nodes keep serving")
         ->check(CLI::Range(0.0, 1e9));
@@ -88,7 +92,8 @@ parse_outcome parse_options(int argc, const char* const* argv) {
     app.add_option("--history", opts.history, "Confirmed Nano blocks that predate any client")
         ->check(CLI::Range(0U, 10000000U));
     app.add_flag(
-        "--firehose", opts.firehose,
+        "--firehose",
+        opts.firehose,
         "Send Nano confirmations as fast as each client reads (honours backpressure)");
 
     app.add_option("--slot-ms", opts.slot_ms, "Milliseconds per Solana slot")
@@ -104,15 +109,18 @@ parse_outcome parse_options(int argc, const char* const* argv) {
     app.add_option("--reorder", opts.reorder, "Shuffle notifications within windows of N")
         ->check(CLI::Range(0U, 100000U));
     app.add_option(
-        "--disconnect-every", opts.disconnect_every,
+        "--disconnect-every",
+        opts.disconnect_every,
         "Drop the TCP connection (no close frame) after every N messages (0 = never)");
     std::string outage;
     app.add_option(
-           "--outage", outage,
+           "--outage",
+           outage,
            "START_S:LENGTH_S: refuse and close connections in that window; the chain moves on")
         ->check(CLI::Validator(validate_outage, "START_S:LENGTH_S"));
     app.add_option(
-        "--malformed-every", opts.malformed_every,
+        "--malformed-every",
+        opts.malformed_every,
         "Every Nth message is invalid JSON, a binary frame or an oversized frame (0 = never)");
     app.add_option("--oversized-bytes", opts.oversized_bytes, "Size of the oversized frame")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));

@@ -21,24 +21,26 @@ struct outage_window {
 struct options {
     // ---- network ------------------------------------------------------------------------------
     std::string host = "127.0.0.1";  ///< --host: listen address (IPv4 or IPv6 literal)
-    std::uint16_t nano_ws_port = 0;    ///< --nano-ws-port (0 = kernel picks; a real node uses 7078)
-    std::uint16_t nano_rpc_port = 0;   ///< --nano-rpc-port (0 = kernel picks; a real node uses 7076)
-    std::uint16_t solana_ws_port = 0;  ///< --solana-ws-port (0 = kernel picks; a real node uses 8900)
-    std::uint16_t solana_rpc_port = 0; ///< --solana-rpc-port (0 = kernel picks; a real node uses 8899)
+    std::uint16_t nano_ws_port = 0;  ///< --nano-ws-port (0 = kernel picks; a real node uses 7078)
+    std::uint16_t nano_rpc_port = 0; ///< --nano-rpc-port (0 = kernel picks; a real node uses 7076)
+    std::uint16_t solana_ws_port
+        = 0; ///< --solana-ws-port (0 = kernel picks; a real node uses 8900)
+    std::uint16_t solana_rpc_port
+        = 0; ///< --solana-rpc-port (0 = kernel picks; a real node uses 8899)
     /// --ports-file: JSON {"nano_ws":…,"nano_rpc":…,"solana_ws":…,"solana_rpc":…} written
     /// atomically (temp file + rename) once every port listens; disabled chains are 0.
     std::string ports_file;
 
     // ---- run ----------------------------------------------------------------------------------
     chain_selection chain = chain_selection::both; ///< --chain nano|solana|both
-    std::uint64_t seed = 1;       ///< --seed: same seed -> identical chains
-    double rate = 10.0;           ///< --rate: Nano confirmations per second (> 0)
-    double duration_s = 0.0;      ///< --duration: seconds; 0 = until SIGTERM/SIGINT
+    std::uint64_t seed = 1;                        ///< --seed: same seed -> identical chains
+    double rate = 10.0;                            ///< --rate: Nano confirmations per second (> 0)
+    double duration_s = 0.0; ///< --duration: seconds; 0 = until SIGTERM/SIGINT
     /// --produce-for: seconds during which new blocks are produced; 0 = the whole run. After it
     /// the chains stand still (pending elections still confirm) while WebSocket and RPC keep
     /// serving, so a client can catch up before --duration ends.
     double produce_for_s = 0.0;
-    std::string truth_file;       ///< --truth: JSON Lines ground truth; empty = none
+    std::string truth_file;         ///< --truth: JSON Lines ground truth; empty = none
     std::string log_level = "info"; ///< --log-level: trace|debug|info|warn|error|off
 
     // ---- Nano ledger --------------------------------------------------------------------------
@@ -49,12 +51,12 @@ struct options {
     bool firehose = false;
 
     // ---- Solana chain -------------------------------------------------------------------------
-    std::uint32_t slot_ms = 400;            ///< --slot-ms: milliseconds per Solana slot (> 0)
-    std::uint32_t solana_tx_per_block = 8;  ///< --solana-tx-per-block: transactions per block
+    std::uint32_t slot_ms = 400;           ///< --slot-ms: milliseconds per Solana slot (> 0)
+    std::uint32_t solana_tx_per_block = 8; ///< --solana-tx-per-block: transactions per block
 
     // ---- faults (both chains) -----------------------------------------------------------------
-    double drop = 0.0;       ///< --drop: fraction of notifications not sent (data stays on RPC)
-    double duplicate = 0.0;  ///< --duplicate: fraction re-sent (Nano: as active_confirmation_height)
+    double drop = 0.0;      ///< --drop: fraction of notifications not sent (data stays on RPC)
+    double duplicate = 0.0; ///< --duplicate: fraction re-sent (Nano: as active_confirmation_height)
     std::uint32_t reorder = 0; ///< --reorder: shuffle notifications within windows of this size
     /// --disconnect-every: drop the TCP connection (no close frame) after N messages; 0 = never.
     std::uint64_t disconnect_every = 0;
@@ -65,8 +67,8 @@ struct options {
     /// --oversized-bytes: size of the oversized frame (default 17 MiB: above the 16 MiB a Nano
     /// node itself accepts).
     std::size_t oversized_bytes = std::size_t{17} * 1024 * 1024;
-    std::uint32_t rpc_delay_ms = 0;   ///< --rpc-delay-ms: delay every RPC answer
-    double rpc_error_rate = 0.0;      ///< --rpc-error-rate: fraction of RPC calls answered with an error
+    std::uint32_t rpc_delay_ms = 0; ///< --rpc-delay-ms: delay every RPC answer
+    double rpc_error_rate = 0.0; ///< --rpc-error-rate: fraction of RPC calls answered with an error
 
     [[nodiscard]] bool nano_enabled() const { return chain != chain_selection::solana; }
     [[nodiscard]] bool solana_enabled() const { return chain != chain_selection::nano; }

@@ -3,8 +3,6 @@
 #include <libwebsockets.h>
 #include <spdlog/spdlog.h>
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -16,6 +14,7 @@
 #include <mutex>
 #include <random>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -134,7 +133,9 @@ struct http_session {
 class session_impl final : public ws_session {
 public:
     session_impl(lws* wsi, endpoint_state* endpoint, std::uint64_t id)
-        : wsi_(wsi), endpoint_(endpoint), id_(id) {}
+      : wsi_(wsi)
+      , endpoint_(endpoint)
+      , id_(id) {}
 
     [[nodiscard]] std::uint64_t id() const override { return id_; }
     [[nodiscard]] const std::string& endpoint() const override { return endpoint_->name; }
@@ -215,9 +216,11 @@ public:
             item& next = queue_.front();
             if (next.kind == item_kind::close) {
                 lws_close_reason(
-                    wsi_, static_cast<lws_close_status>(next.code),
+                    wsi_,
+                    static_cast<lws_close_status>(next.code),
                     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
-                    reinterpret_cast<unsigned char*>(next.reason.data()), next.reason.size());
+                    reinterpret_cast<unsigned char*>(next.reason.data()),
+                    next.reason.size());
                 return -1;
             }
             if (next.kind == item_kind::drop) {
@@ -237,8 +240,8 @@ public:
                 continue;
             }
             const std::size_t size = next.frame.size();
-            const auto protocol = next.frame.type() == ws_frame::kind::binary ? LWS_WRITE_BINARY
-                                                                             : LWS_WRITE_TEXT;
+            const auto protocol
+                = next.frame.type() == ws_frame::kind::binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT;
             const int written = lws_write(wsi_, next.frame.writable_payload(), size, protocol);
             if (written < 0 || static_cast<std::size_t>(written) < size) {
                 spdlog::debug("sim: {} session {}: write failed", endpoint_->name, id_);
@@ -269,8 +272,8 @@ public:
             rx_binary_ = lws_frame_is_binary(wsi_) != 0;
             rx_skipping_ = false;
         }
-        const bool complete =
-            lws_is_final_fragment(wsi_) != 0 && lws_remaining_packet_payload(wsi_) == 0;
+        const bool complete
+            = lws_is_final_fragment(wsi_) != 0 && lws_remaining_packet_payload(wsi_) == 0;
         if (!rx_skipping_) {
             if (rx_.size() + len > endpoint_->ws.max_message_bytes) {
                 rx_.clear();
@@ -313,12 +316,13 @@ private:
     int write_coalesced(std::size_t& frames, std::size_t& bytes) {
         raw_.resize(LWS_PRE);
         std::size_t taken = 0;
-        while (!queue_.empty() && queue_.front().kind == item_kind::frame && taken < write_budget_frames
-               && raw_.size() < coalesce_bytes) {
+        while (!queue_.empty() && queue_.front().kind == item_kind::frame
+               && taken < write_budget_frames && raw_.size() < coalesce_bytes) {
             const ws_frame& frame = queue_.front().frame;
             const std::string_view payload = frame.payload();
             const std::size_t n = payload.size();
-            raw_.push_back(static_cast<unsigned char>(0x80U | (frame.type() == ws_frame::kind::binary ? 0x2U : 0x1U)));
+            raw_.push_back(static_cast<unsigned char>(
+                0x80U | (frame.type() == ws_frame::kind::binary ? 0x2U : 0x1U)));
             if (n < 126) {
                 raw_.push_back(static_cast<unsigned char>(n));
             } else if (n <= 0xffff) {
@@ -328,7 +332,8 @@ private:
             } else {
                 raw_.push_back(127);
                 for (int shift = 56; shift >= 0; shift -= 8) {
-                    raw_.push_back(static_cast<unsigned char>((static_cast<std::uint64_t>(n) >> shift) & 0xffU));
+                    raw_.push_back(static_cast<unsigned char>(
+                        (static_cast<std::uint64_t>(n) >> shift) & 0xffU));
                 }
             }
             raw_.insert(raw_.end(), payload.begin(), payload.end());
@@ -383,7 +388,8 @@ private:
 
 class server::impl {
 public:
-    explicit impl(std::string host) : host_(std::move(host)) {}
+    explicit impl(std::string host)
+      : host_(std::move(host)) {}
     impl(const impl&) = delete;
     impl& operator=(const impl&) = delete;
     impl(impl&&) = delete;
@@ -499,7 +505,9 @@ public:
         if (on_service_thread()) {
             arm_timer(id, delay, std::move(fn));
         } else {
-            post([this, id, delay, f = std::move(fn)]() mutable { arm_timer(id, delay, std::move(f)); });
+            post([this, id, delay, f = std::move(fn)]() mutable {
+                arm_timer(id, delay, std::move(f));
+            });
         }
         return id;
     }
@@ -577,8 +585,8 @@ private:
         endpoint.vhost = lws_create_vhost(context_, &info);
         if (endpoint.vhost == nullptr) {
             throw std::runtime_error(
-                "sim::server: cannot listen on " + host_ + ":" + std::to_string(endpoint.requested_port)
-                + " for " + endpoint.name);
+                "sim::server: cannot listen on " + host_ + ":"
+                + std::to_string(endpoint.requested_port) + " for " + endpoint.name);
         }
         const int port = lws_get_vhost_listen_port(endpoint.vhost);
         if (port <= 0 || port > 65535) {
@@ -625,7 +633,8 @@ private:
             }
         }
         // Wake the loop when the grace period ends even if nothing else happens.
-        arm_timer(next_timer_id_.fetch_add(1), shutdown_grace + std::chrono::milliseconds(10), [] {});
+        arm_timer(
+            next_timer_id_.fetch_add(1), shutdown_grace + std::chrono::milliseconds(10), [] {});
     }
 
     [[nodiscard]] std::size_t open_ws_sessions() const {
@@ -674,7 +683,8 @@ private:
     };
 
     void arm_timer(timer_id id, std::chrono::microseconds delay, std::function<void()> fn) {
-        const auto cancelled = std::find(cancelled_before_armed_.begin(), cancelled_before_armed_.end(), id);
+        const auto cancelled
+            = std::find(cancelled_before_armed_.begin(), cancelled_before_armed_.end(), id);
         if (cancelled != cancelled_before_armed_.end()) {
             cancelled_before_armed_.erase(cancelled);
             return;
@@ -688,7 +698,10 @@ private:
         timer_node* raw = node.get();
         timers_[id] = timer_entry{std::move(node), std::move(fn)};
         lws_sul_schedule(
-            context_, 0, &raw->sul, &impl::timer_fired,
+            context_,
+            0,
+            &raw->sul,
+            &impl::timer_fired,
             std::max<lws_usec_t>(1, static_cast<lws_usec_t>(delay.count())));
     }
 
@@ -709,10 +722,15 @@ private:
         }
     }
 
-    // ---- WebSocket endpoints ---------------------------------------------------------------------
+    // ---- WebSocket endpoints
+    // ---------------------------------------------------------------------
 
     int ws_callback(
-        endpoint_state& endpoint, lws* wsi, lws_callback_reasons reason, per_session* pss, void* in,
+        endpoint_state& endpoint,
+        lws* wsi,
+        lws_callback_reasons reason,
+        per_session* pss,
+        void* in,
         size_t len) {
         switch (reason) {
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
@@ -742,13 +760,15 @@ private:
             return session == nullptr ? 0 : session->on_lws_writeable();
         }
         case LWS_CALLBACK_CLOSED: {
-            const auto it = pss == nullptr ? endpoint.sessions.end() : endpoint.sessions.find(pss->id);
+            const auto it
+                = pss == nullptr ? endpoint.sessions.end() : endpoint.sessions.find(pss->id);
             if (it == endpoint.sessions.end()) {
                 return 0;
             }
             std::unique_ptr<session_impl> session = std::move(it->second);
             endpoint.sessions.erase(it);
-            session->call_handler([&endpoint, &session] { endpoint.ws.handler->on_close(*session); });
+            session->call_handler(
+                [&endpoint, &session] { endpoint.ws.handler->on_close(*session); });
             return 0;
         }
         case LWS_CALLBACK_HTTP:
@@ -769,10 +789,15 @@ private:
         return it == endpoint.sessions.end() ? nullptr : it->second.get();
     }
 
-    // ---- HTTP endpoints --------------------------------------------------------------------------
+    // ---- HTTP endpoints
+    // --------------------------------------------------------------------------
 
     int http_callback(
-        endpoint_state& endpoint, lws* wsi, lws_callback_reasons reason, per_session* pss, void* in,
+        endpoint_state& endpoint,
+        lws* wsi,
+        lws_callback_reasons reason,
+        per_session* pss,
+        void* in,
         size_t len) {
         switch (reason) {
         case LWS_CALLBACK_HTTP: {
@@ -790,7 +815,9 @@ private:
             }
             std::array<char, 32> length_text{};
             const int n = lws_hdr_copy(
-                wsi, length_text.data(), static_cast<int>(length_text.size()),
+                wsi,
+                length_text.data(),
+                static_cast<int>(length_text.size()),
                 WSI_TOKEN_HTTP_CONTENT_LENGTH);
             if (n > 0 && std::string_view(length_text.data(), static_cast<std::size_t>(n)) == "0") {
                 prepare_reply(endpoint, *raw);
@@ -852,7 +879,8 @@ private:
             if (!session.is_post) {
                 session.reply = config.not_post_reply;
             } else if (session.too_large) {
-                session.reply = http_reply{413, R"({"error": "Request too large"})", "application/json"};
+                session.reply
+                    = http_reply{413, R"({"error": "Request too large"})", "application/json"};
             } else if (
                 config.error_rate > 0.0 && config.error_reply
                 && static_cast<double>(endpoint.rng() >> 11) * 0x1.0p-53 < config.error_rate) {
@@ -864,7 +892,8 @@ private:
             }
         } catch (const std::exception& e) {
             spdlog::error("sim: {}: handler threw: {}", endpoint.name, e.what());
-            session.reply = http_reply{500, R"({"error": "Internal server error"})", "application/json"};
+            session.reply
+                = http_reply{500, R"({"error": "Internal server error"})", "application/json"};
         }
         session.body.clear();
         session.reply_ready = true;
@@ -873,7 +902,8 @@ private:
             endpoint_state* ep = &endpoint;
             arm_timer(
                 next_timer_id_.fetch_add(1),
-                std::chrono::duration_cast<std::chrono::microseconds>(config.delay), [ep, id] {
+                std::chrono::duration_cast<std::chrono::microseconds>(config.delay),
+                [ep, id] {
                     const auto it = ep->http_sessions.find(id);
                     if (it != ep->http_sessions.end()) {
                         it->second->held = false;
@@ -894,17 +924,24 @@ private:
             unsigned char* end = header.data() + header.size() - 1;
             const char* type = session.reply.content_type.c_str();
             if (lws_add_http_common_headers(
-                    wsi, static_cast<unsigned int>(session.reply.status), type,
-                    static_cast<lws_filepos_t>(session.reply.body.size()), &p, end)
+                    wsi,
+                    static_cast<unsigned int>(session.reply.status),
+                    type,
+                    static_cast<lws_filepos_t>(session.reply.body.size()),
+                    &p,
+                    end)
                 != 0) {
                 return -1;
             }
             static constexpr std::string_view close_value = "close";
             if (lws_add_http_header_by_token(
-                    wsi, WSI_TOKEN_CONNECTION,
+                    wsi,
+                    WSI_TOKEN_CONNECTION,
                     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
                     reinterpret_cast<const unsigned char*>(close_value.data()),
-                    static_cast<int>(close_value.size()), &p, end)
+                    static_cast<int>(close_value.size()),
+                    &p,
+                    end)
                 != 0) {
                 return -1;
             }
@@ -956,13 +993,15 @@ private:
 
 // ---- server ------------------------------------------------------------------------------------
 
-server::server(std::string host) : impl_(std::make_unique<impl>(std::move(host))) {}
+server::server(std::string host)
+  : impl_(std::make_unique<impl>(std::move(host))) {}
 
 server::~server() = default;
 
 endpoint_id server::add(ws_endpoint endpoint) {
     if (endpoint.handler == nullptr) {
-        throw std::invalid_argument("sim::server: ws endpoint " + endpoint.name + " has no handler");
+        throw std::invalid_argument(
+            "sim::server: ws endpoint " + endpoint.name + " has no handler");
     }
     auto state = std::make_unique<endpoint_state>();
     state->is_ws = true;
@@ -982,26 +1021,48 @@ endpoint_id server::add(http_endpoint endpoint) {
     return impl_->add_endpoint(std::move(state));
 }
 
-void server::start() { impl_->start(); }
-void server::stop() { impl_->stop(); }
-void server::wait() { impl_->wait(); }
-bool server::running() const { return impl_->running(); }
-std::uint16_t server::port(endpoint_id id) const { return impl_->port(id); }
-std::uint16_t server::port(std::string_view name) const { return impl_->port(name); }
-std::size_t server::endpoint_count() const { return impl_->endpoint_count(); }
-const std::string& server::endpoint_name(endpoint_id id) const { return impl_->endpoint_name(id); }
-void server::post(std::function<void()> fn) { impl_->post(std::move(fn)); }
+void server::start() {
+    impl_->start();
+}
+void server::stop() {
+    impl_->stop();
+}
+void server::wait() {
+    impl_->wait();
+}
+bool server::running() const {
+    return impl_->running();
+}
+std::uint16_t server::port(endpoint_id id) const {
+    return impl_->port(id);
+}
+std::uint16_t server::port(std::string_view name) const {
+    return impl_->port(name);
+}
+std::size_t server::endpoint_count() const {
+    return impl_->endpoint_count();
+}
+const std::string& server::endpoint_name(endpoint_id id) const {
+    return impl_->endpoint_name(id);
+}
+void server::post(std::function<void()> fn) {
+    impl_->post(std::move(fn));
+}
 
 timer_id server::schedule(std::chrono::microseconds delay, std::function<void()> fn) {
     return impl_->schedule(delay, std::move(fn));
 }
 
-void server::cancel(timer_id id) { impl_->cancel(id); }
+void server::cancel(timer_id id) {
+    impl_->cancel(id);
+}
 
 void server::for_each_session(endpoint_id id, const std::function<void(ws_session&)>& fn) {
     impl_->for_each_session(id, fn);
 }
 
-bool server::on_service_thread() const { return impl_->on_service_thread(); }
+bool server::on_service_thread() const {
+    return impl_->on_service_thread();
+}
 
 } // namespace ledgertap::sim

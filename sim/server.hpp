@@ -65,7 +65,9 @@ public:
     [[nodiscard]] virtual const std::string& endpoint() const = 0;
 
     virtual void send(ws_frame frame) = 0;
-    void send_text(std::string_view payload) { send(ws_frame::make(payload, ws_frame::kind::text)); }
+    void send_text(std::string_view payload) {
+        send(ws_frame::make(payload, ws_frame::kind::text));
+    }
     void send_binary(std::string_view payload) {
         send(ws_frame::make(payload, ws_frame::kind::binary));
     }
@@ -128,8 +130,8 @@ struct http_reply {
 using http_handler = std::function<http_reply(std::string_view body)>;
 
 struct ws_endpoint {
-    std::string name;        ///< key in the ports file, e.g. "nano_ws"
-    std::uint16_t port = 0;  ///< 0 = let the kernel pick; read the real one with server::port()
+    std::string name;       ///< key in the ports file, e.g. "nano_ws"
+    std::uint16_t port = 0; ///< 0 = let the kernel pick; read the real one with server::port()
     ws_handler* handler = nullptr; ///< not owned; must outlive server::stop()
     std::size_t max_message_bytes = std::size_t{16} * 1024 * 1024; ///< inbound limit
 };

@@ -13,8 +13,8 @@ constexpr std::size_t flush_bytes = std::size_t{256} * 1024;
 } // namespace
 
 void append_json_string(std::string& out, std::string_view value) {
-    static constexpr std::array<char, 16> hex{'0', '1', '2', '3', '4', '5', '6', '7',
-                                              '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+    static constexpr std::array<char, 16> hex{
+        '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
     out.push_back('"');
     // Fast path: most values (hex, decimal, addresses) need no escaping.
     const bool plain = std::all_of(value.begin(), value.end(), [](char c) {
@@ -105,12 +105,15 @@ truth_writer::truth_writer(const std::string& path) {
     file_ = std::fopen(path.c_str(), "w"); // NOLINT(cppcoreguidelines-owning-memory)
     if (file_ == nullptr) {
         throw std::runtime_error(
-            "cannot create truth file " + path + ": " + std::strerror(errno)); // NOLINT(concurrency-mt-unsafe)
+            "cannot create truth file " + path + ": "
+            + std::strerror(errno)); // NOLINT(concurrency-mt-unsafe)
     }
     last_flush_ = std::chrono::steady_clock::now();
 }
 
-truth_writer::~truth_writer() { close(); }
+truth_writer::~truth_writer() {
+    close();
+}
 
 void truth_writer::write(std::string_view json_object) {
     const std::lock_guard lock(mutex_);

@@ -15,7 +15,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST_CASE("ledgertap-sim rejects bad flags with a message naming the flag and exit code 2", "[sim][cli]") {
+TEST_CASE(
+    "ledgertap-sim rejects bad flags with a message naming the flag and exit code 2",
+    "[sim][cli]") {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
         {{"--drop", "2"}, "--drop"},
         {{"--chain", "dogecoin"}, "--chain"},
@@ -41,15 +43,26 @@ TEST_CASE("ledgertap-sim --help lists the flags and exits 0", "[sim][cli]") {
     child_process p({sim_executable(), "--help"});
     REQUIRE(p.wait(10s) == 0);
     const std::string out = p.stdout_text();
-    for (const char* flag : {"--ports-file", "--truth", "--firehose", "--rpc-error-rate", "--outage"}) {
+    for (const char* flag :
+         {"--ports-file", "--truth", "--firehose", "--rpc-error-rate", "--outage"}) {
         CHECK(out.find(flag) != std::string::npos);
     }
 }
 
-TEST_CASE("ledgertap-sim exits 0 after --duration with a complete truth file and ports file", "[sim][cli]") {
+TEST_CASE(
+    "ledgertap-sim exits 0 after --duration with a complete truth file and ports file",
+    "[sim][cli]") {
     const std::string dir = make_temp_dir("cli");
-    child_process p({sim_executable(), "--chain", "nano", "--duration", "1", "--ports-file", dir + "/ports.json",
-                     "--truth", dir + "/truth.jsonl"});
+    child_process p(
+        {sim_executable(),
+         "--chain",
+         "nano",
+         "--duration",
+         "1",
+         "--ports-file",
+         dir + "/ports.json",
+         "--truth",
+         dir + "/truth.jsonl"});
     const auto ports = read_ports_file(dir + "/ports.json", 10s);
     REQUIRE(ports);
     CHECK(ports->nano_ws != 0);
@@ -65,8 +78,12 @@ TEST_CASE("ledgertap-sim exits 0 after --duration with a complete truth file and
 TEST_CASE("ledgertap-sim exits 0 on SIGTERM and 1 when a port is taken", "[sim][cli]") {
     sim_runner first({"--chain", "nano"});
     REQUIRE(first.ready());
-    child_process second({sim_executable(), "--chain", "nano", "--nano-rpc-port",
-                          std::to_string(first.ports().nano_rpc)});
+    child_process second(
+        {sim_executable(),
+         "--chain",
+         "nano",
+         "--nano-rpc-port",
+         std::to_string(first.ports().nano_rpc)});
     const auto code = second.wait(10s);
     REQUIRE(code.has_value());
     CHECK(*code == 1);

@@ -82,7 +82,8 @@ std::vector<rapidjson::Document> confirmations(ws_client& c, std::chrono::millis
     return out;
 }
 
-TEST_CASE("nano sim --drop loses notifications and counts them per connection", "[sim][nano][faults]") {
+TEST_CASE(
+    "nano sim --drop loses notifications and counts them per connection", "[sim][nano][faults]") {
     sim_runner sim(nano_flags({"--drop", "0.5"}));
     REQUIRE(sim.ready());
     ws_client c("127.0.0.1", sim.ports().nano_ws);
@@ -105,10 +106,12 @@ TEST_CASE("nano sim --duplicate re-notifies as active_confirmation_height", "[si
     sim_runner sim(nano_flags({"--duplicate", "0.5"}));
     REQUIRE(sim.ready());
     ws_client c("127.0.0.1", sim.ports().nano_ws);
-    c.send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info": "true"}})");
+    c.send_text(
+        R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info": "true"}})");
     std::map<std::string, std::vector<std::string>> kinds;
     for (const auto& d : confirmations(c, 2500ms)) {
-        kinds[text_at(d, {"message", "hash"})].push_back(text_at(d, {"message", "confirmation_type"}));
+        kinds[text_at(d, {"message", "hash"})].push_back(
+            text_at(d, {"message", "confirmation_type"}));
     }
     int duplicated = 0;
     for (const auto& [hash, seen] : kinds) {
@@ -125,7 +128,8 @@ TEST_CASE("nano sim --reorder shuffles notifications within the window", "[sim][
     sim_runner sim(nano_flags({"--reorder", "16", "--nano-accounts", "4"}));
     REQUIRE(sim.ready());
     ws_client c("127.0.0.1", sim.ports().nano_ws);
-    c.send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_sideband_info": "true"}})");
+    c.send_text(
+        R"({"action": "subscribe", "topic": "confirmation", "options": {"include_sideband_info": "true"}})");
     std::map<std::string, std::uint64_t> last_height;
     int inversions = 0;
     std::size_t total = 0;
@@ -143,7 +147,9 @@ TEST_CASE("nano sim --reorder shuffles notifications within the window", "[sim][
     CHECK(inversions > 0);
 }
 
-TEST_CASE("nano sim --disconnect-every drops the TCP connection after N messages without a close frame", "[sim][nano][faults]") {
+TEST_CASE(
+    "nano sim --disconnect-every drops the TCP connection after N messages without a close frame",
+    "[sim][nano][faults]") {
     sim_runner sim(nano_flags({"--disconnect-every", "25"}));
     REQUIRE(sim.ready());
     ws_client c("127.0.0.1", sim.ports().nano_ws);
@@ -159,7 +165,9 @@ TEST_CASE("nano sim --disconnect-every drops the TCP connection after N messages
     CHECK(again.connected());
 }
 
-TEST_CASE("nano sim --outage closes and refuses connections while the chain moves on", "[sim][nano][faults]") {
+TEST_CASE(
+    "nano sim --outage closes and refuses connections while the chain moves on",
+    "[sim][nano][faults]") {
     sim_runner sim(nano_flags({"--outage", "1.0:2.5"}));
     REQUIRE(sim.ready());
     const auto cemented = [&sim]() -> std::uint64_t {
@@ -190,7 +198,9 @@ TEST_CASE("nano sim --outage closes and refuses connections while the chain move
     CHECK(cemented() > at_outage + 50); // about 2.5 s at 50 blocks/s happened while it was down
 }
 
-TEST_CASE("nano sim --malformed-every sends invalid JSON, binary and oversized frames in rotation", "[sim][nano][faults]") {
+TEST_CASE(
+    "nano sim --malformed-every sends invalid JSON, binary and oversized frames in rotation",
+    "[sim][nano][faults]") {
     sim_runner sim(nano_flags({"--malformed-every", "5", "--oversized-bytes", "100000"}));
     REQUIRE(sim.ready());
     ws_client c("127.0.0.1", sim.ports().nano_ws);
@@ -221,7 +231,9 @@ TEST_CASE("nano sim --malformed-every sends invalid JSON, binary and oversized f
     CHECK(valid >= 3 * (invalid + binary + oversized));
 }
 
-TEST_CASE("nano sim --rpc-delay-ms answers late and --rpc-error-rate answers with errors", "[sim][nano][faults]") {
+TEST_CASE(
+    "nano sim --rpc-delay-ms answers late and --rpc-error-rate answers with errors",
+    "[sim][nano][faults]") {
     SECTION("delay") {
         sim_runner sim(nano_flags({"--rpc-delay-ms", "300"}));
         REQUIRE(sim.ready());

@@ -14,9 +14,9 @@
 #include <cstdio>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 namespace ledgertap::test {
 namespace {
@@ -42,13 +42,16 @@ double cpu_seconds(pid_t pid) {
 }
 
 std::string text_at(const rapidjson::Value& v, const char* a, const char* b) {
-    if (!v.IsObject() || !v.HasMember(a) || !v[a].IsObject() || !v[a].HasMember(b) || !v[a][b].IsString()) {
+    if (!v.IsObject() || !v.HasMember(a) || !v[a].IsObject() || !v[a].HasMember(b)
+        || !v[a][b].IsString()) {
         return {};
     }
     return v[a][b].GetString();
 }
 
-TEST_CASE("nano sim --firehose streams unique confirmed blocks as fast as the client reads", "[sim][nano][firehose]") {
+TEST_CASE(
+    "nano sim --firehose streams unique confirmed blocks as fast as the client reads",
+    "[sim][nano][firehose]") {
     sim_runner sim({"--chain", "nano", "--firehose", "--seed", "2"});
     REQUIRE(sim.ready());
     ws_client c("127.0.0.1", sim.ports().nano_ws);
@@ -86,8 +89,17 @@ TEST_CASE("nano sim --firehose streams unique confirmed blocks as fast as the cl
 
 void measure(bool with_truth) {
     const std::string dir = make_temp_dir("firehose");
-    std::vector<std::string> argv{sim_executable(), "--chain", "nano", "--firehose", "--seed", "2",
-                                  "--log-level", "warn", "--ports-file", dir + "/ports.json"};
+    std::vector<std::string> argv{
+        sim_executable(),
+        "--chain",
+        "nano",
+        "--firehose",
+        "--seed",
+        "2",
+        "--log-level",
+        "warn",
+        "--ports-file",
+        dir + "/ports.json"};
     if (with_truth) {
         argv.insert(argv.end(), {"--truth", dir + "/truth.jsonl"});
     }
@@ -103,15 +115,21 @@ void measure(bool with_truth) {
     const double cpu0 = cpu_seconds(sim.pid());
     const auto t0 = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(5s);
-    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto seconds
+        = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = cpu_seconds(sim.pid()) - cpu0;
     const auto messages = static_cast<double>(c.messages_received() - m0);
     const double mbps = static_cast<double>(c.bytes_received() - b0) / seconds / 1e6;
     std::printf(
         "firehose (%s): %.0f confirmations/s wall, %.1f MB/s, over %.1f s; simulator CPU %.2f s "
         "(%.0f%% of one core) = %.0f confirmations per simulator CPU-second\n",
-        with_truth ? "with --truth" : "no truth file", messages / seconds, mbps, seconds, cpu,
-        100.0 * cpu / seconds, cpu > 0 ? messages / cpu : 0.0);
+        with_truth ? "with --truth" : "no truth file",
+        messages / seconds,
+        mbps,
+        seconds,
+        cpu,
+        100.0 * cpu / seconds,
+        cpu > 0 ? messages / cpu : 0.0);
     CHECK(messages > 0);
 }
 

@@ -36,7 +36,8 @@ std::string str(const rapidjson::Value& v, const char* key) {
     if (it == v.MemberEnd()) {
         return "<absent>";
     }
-    return it->value.IsString() ? it->value.GetString() : (it->value.IsNull() ? "<null>" : "<other>");
+    return it->value.IsString() ? it->value.GetString()
+                                : (it->value.IsNull() ? "<null>" : "<other>");
 }
 
 std::vector<rapidjson::Document> truth_records(const std::string& path, const std::string& kind) {
@@ -52,7 +53,9 @@ std::vector<rapidjson::Document> truth_records(const std::string& path, const st
     return out;
 }
 
-TEST_CASE("nano sim RPC answers POST with Connection: close and refuses other methods", "[sim][nano][rpc]") {
+TEST_CASE(
+    "nano sim RPC answers POST with Connection: close and refuses other methods",
+    "[sim][nano][rpc]") {
     sim_runner sim({"--chain", "nano", "--seed", "3"});
     REQUIRE(sim.ready());
     const auto count = http_post(sim.nano_rpc_url(), R"({"action": "block_count"})");
@@ -101,20 +104,25 @@ std::string truth_hash(const rapidjson::Value& r) {
     if (type == "state") {
         const auto rep = schema::nano::decode_account(str(r, "representative"));
         const auto link = schema::parse_hex32(str(r, "link"));
-        return rep && link ? schema::hex_upper(schema::nano::state_block_hash(*account, *previous, *rep, *balance, *link)) : "<bad>";
+        return rep && link ? schema::hex_upper(
+                   schema::nano::state_block_hash(*account, *previous, *rep, *balance, *link))
+                           : "<bad>";
     }
     if (type == "send") {
         const auto link = schema::parse_hex32(str(r, "link"));
-        return link ? schema::hex_upper(schema::nano::send_block_hash(*previous, *link, *balance)) : "<bad>";
+        return link ? schema::hex_upper(schema::nano::send_block_hash(*previous, *link, *balance))
+                    : "<bad>";
     }
     if (type == "receive") {
         const auto link = schema::parse_hex32(str(r, "link"));
-        return link ? schema::hex_upper(schema::nano::receive_block_hash(*previous, *link)) : "<bad>";
+        return link ? schema::hex_upper(schema::nano::receive_block_hash(*previous, *link))
+                    : "<bad>";
     }
     if (type == "open") {
         const auto rep = schema::nano::decode_account(str(r, "representative"));
         const auto link = schema::parse_hex32(str(r, "link"));
-        return rep && link ? schema::hex_upper(schema::nano::open_block_hash(*link, *rep, *account)) : "<bad>";
+        return rep && link ? schema::hex_upper(schema::nano::open_block_hash(*link, *rep, *account))
+                           : "<bad>";
     }
     if (type == "change") {
         const auto rep = schema::nano::decode_account(str(r, "representative"));
@@ -123,9 +131,12 @@ std::string truth_hash(const rapidjson::Value& r) {
     return "<unknown type>";
 }
 
-TEST_CASE("every confirmed block in the truth file can be fetched over RPC with matching fields", "[sim][nano][rpc][truth]") {
+TEST_CASE(
+    "every confirmed block in the truth file can be fetched over RPC with matching fields",
+    "[sim][nano][rpc][truth]") {
     // Half the confirmations are dropped from the WebSocket; RPC still serves every block.
-    sim_runner sim({"--chain", "nano", "--seed", "5", "--rate", "100", "--history", "150", "--drop", "0.5"});
+    sim_runner sim(
+        {"--chain", "nano", "--seed", "5", "--rate", "100", "--history", "150", "--drop", "0.5"});
     REQUIRE(sim.ready());
     const std::string url = sim.nano_rpc_url();
     std::vector<rapidjson::Document> blocks;
@@ -174,7 +185,9 @@ TEST_CASE("every confirmed block in the truth file can be fetched over RPC with 
             } else if (type == "send") {
                 CHECK(str(c, "previous") == str(t, "previous"));
                 CHECK(hex_of_account(str(c, "destination")) == str(t, "link"));
-                CHECK(schema::parse_hex_u128(str(c, "balance")) == schema::parse_u128(str(t, "balance")));
+                CHECK(
+                    schema::parse_hex_u128(str(c, "balance"))
+                    == schema::parse_u128(str(t, "balance")));
             } else if (type == "receive") {
                 CHECK(str(c, "source") == str(t, "link"));
             } else if (type == "open") {
@@ -194,7 +207,9 @@ TEST_CASE("every confirmed block in the truth file can be fetched over RPC with 
     CHECK(truth_records(sim.truth_path(), "nano_summary").size() == 1);
 }
 
-TEST_CASE("the same seed gives the same Nano chain, another seed a different one", "[sim][nano][rpc][truth]") {
+TEST_CASE(
+    "the same seed gives the same Nano chain, another seed a different one",
+    "[sim][nano][rpc][truth]") {
     const auto history_hashes = [](const std::string& seed) {
         sim_runner sim({"--chain", "nano", "--seed", seed, "--history", "120", "--rate", "1"});
         REQUIRE(sim.ready());

@@ -33,7 +33,8 @@ const rapidjson::Value* at(const rapidjson::Value& root, const std::string& path
     std::size_t start = 0;
     while (start <= path.size()) {
         const std::size_t dot = path.find('.', start);
-        const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        const std::string key
+            = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         if (!v->IsObject()) {
             return nullptr;
         }
@@ -52,7 +53,8 @@ const rapidjson::Value* at(const rapidjson::Value& root, const std::string& path
 
 std::string text_at(const rapidjson::Value& root, const std::string& path) {
     const rapidjson::Value* v = at(root, path);
-    return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : std::string();
+    return v != nullptr && v->IsString() ? std::string(v->GetString(), v->GetStringLength())
+                                         : std::string();
 }
 
 /// True when every scalar in the tree is a string (the property-tree rule) and no array is empty.
@@ -83,7 +85,8 @@ bool all_scalars_are_strings(const rapidjson::Value& v) {
 }
 
 /// Messages of one topic seen within `window` (acks have no topic and are skipped).
-std::vector<rapidjson::Document> messages_of(ws_client& client, const std::string& topic, std::chrono::milliseconds window) {
+std::vector<rapidjson::Document> messages_of(
+    ws_client& client, const std::string& topic, std::chrono::milliseconds window) {
     std::vector<rapidjson::Document> out;
     for (auto& m : client.collect(window)) {
         auto doc = parse(m.data);
@@ -95,7 +98,10 @@ std::vector<rapidjson::Document> messages_of(ws_client& client, const std::strin
 }
 
 /// Feeds each parsed message to `fn` until it returns true (done) or `limit` passes.
-bool until(ws_client& client, std::chrono::milliseconds limit, const std::function<bool(const rapidjson::Document&)>& fn) {
+bool until(
+    ws_client& client,
+    std::chrono::milliseconds limit,
+    const std::function<bool(const rapidjson::Document&)>& fn) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
         const auto m = client.next(200ms);
@@ -115,7 +121,8 @@ bool until(ws_client& client, std::chrono::milliseconds limit, const std::functi
 
 struct nano_sim {
     sim_runner sim;
-    explicit nano_sim(std::vector<std::string> flags = {}) : sim(with_defaults(std::move(flags))) {}
+    explicit nano_sim(std::vector<std::string> flags = {})
+      : sim(with_defaults(std::move(flags))) {}
     static std::vector<std::string> with_defaults(std::vector<std::string> flags) {
         flags.insert(flags.begin(), {"--chain", "nano", "--seed", "7", "--rate", "40"});
         return flags;
@@ -125,7 +132,8 @@ struct nano_sim {
     }
 };
 
-TEST_CASE("nano sim acks subscribe with the id and no topic, and pongs without ack", "[sim][nano][ws]") {
+TEST_CASE(
+    "nano sim acks subscribe with the id and no topic, and pongs without ack", "[sim][nano][ws]") {
     nano_sim s;
     REQUIRE(s.sim.ready());
     auto c = s.connect();
@@ -155,12 +163,15 @@ TEST_CASE("nano sim acks subscribe with the id and no topic, and pongs without a
     CHECK(text_at(parse(ack2->data), "id") == "7");
 }
 
-TEST_CASE("nano sim gives no ack for active_difficulty but acks bootstrap and stays silent on it", "[sim][nano][ws]") {
+TEST_CASE(
+    "nano sim gives no ack for active_difficulty but acks bootstrap and stays silent on it",
+    "[sim][nano][ws]") {
     nano_sim s;
     REQUIRE(s.sim.ready());
     auto c = s.connect();
     REQUIRE(c->connected());
-    c->send_text(R"({"action": "subscribe", "topic": "active_difficulty", "ack": true, "id": "ad"})");
+    c->send_text(
+        R"({"action": "subscribe", "topic": "active_difficulty", "ack": true, "id": "ad"})");
     c->send_text(R"({"action": "subscribe", "topic": "bootstrap", "ack": true, "id": "bs"})");
     c->send_text(R"({"action": "unsubscribe", "topic": "vote", "ack": true, "id": "un"})");
     std::vector<std::string> ids;
@@ -174,12 +185,19 @@ TEST_CASE("nano sim gives no ack for active_difficulty but acks bootstrap and st
     CHECK(ids == std::vector<std::string>{"bs", "un"});
 }
 
-TEST_CASE("nano sim frames are pretty-printed property trees with string scalars", "[sim][nano][ws]") {
+TEST_CASE(
+    "nano sim frames are pretty-printed property trees with string scalars", "[sim][nano][ws]") {
     nano_sim s;
     REQUIRE(s.sim.ready());
     auto c = s.connect();
     REQUIRE(c->connected());
-    for (const char* topic : {"confirmation", "vote", "telemetry", "work", "new_unconfirmed_block", "started_election"}) {
+    for (const char* topic :
+         {"confirmation",
+          "vote",
+          "telemetry",
+          "work",
+          "new_unconfirmed_block",
+          "started_election"}) {
         c->send_text(std::string(R"({"action": "subscribe", "topic": ")") + topic + R"("})");
     }
     std::set<std::string> seen;
@@ -202,7 +220,9 @@ TEST_CASE("nano sim frames are pretty-printed property trees with string scalars
     CHECK(seen.size() == 6);
 }
 
-TEST_CASE("nano sim confirmations carry correct hashes and follow unconfirmed blocks and elections", "[sim][nano][ws]") {
+TEST_CASE(
+    "nano sim confirmations carry correct hashes and follow unconfirmed blocks and elections",
+    "[sim][nano][ws]") {
     nano_sim s;
     REQUIRE(s.sim.ready());
     auto c = s.connect();
@@ -228,14 +248,19 @@ TEST_CASE("nano sim confirmations carry correct hashes and follow unconfirmed bl
             started.insert(text_at(doc, "message.hash"));
         } else if (topic == "confirmation") {
             const std::string hash = text_at(doc, "message.hash");
-            const auto account = schema::nano::decode_account(text_at(doc, "message.block.account"));
+            const auto account
+                = schema::nano::decode_account(text_at(doc, "message.block.account"));
             const auto previous = schema::parse_hex32(text_at(doc, "message.block.previous"));
-            const auto rep = schema::nano::decode_account(text_at(doc, "message.block.representative"));
+            const auto rep
+                = schema::nano::decode_account(text_at(doc, "message.block.representative"));
             const auto balance = schema::parse_u128(text_at(doc, "message.block.balance"));
             const auto link = schema::parse_hex32(text_at(doc, "message.block.link"));
             REQUIRE(text_at(doc, "message.block.type") == "state");
             REQUIRE((account && previous && rep && balance && link));
-            CHECK(schema::hex_upper(schema::nano::state_block_hash(*account, *previous, *rep, *balance, *link)) == hash);
+            CHECK(
+                schema::hex_upper(
+                    schema::nano::state_block_hash(*account, *previous, *rep, *balance, *link))
+                == hash);
             CHECK(text_at(doc, "message.block.signature").size() == 128);
             CHECK(text_at(doc, "message.block.work").size() == 16);
             // Blocks announced before the subscription are the exception, not the rule.
@@ -259,7 +284,8 @@ TEST_CASE("nano sim honours each confirmation option", "[sim][nano][ws]") {
 
     SECTION("include_block false drops the block") {
         auto c = s.connect();
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "false"}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "false"}})");
         const auto msgs = messages_of(*c, "confirmation", 1500ms);
         REQUIRE_FALSE(msgs.empty());
         for (const auto& d : msgs) {
@@ -270,9 +296,11 @@ TEST_CASE("nano sim honours each confirmation option", "[sim][nano][ws]") {
     }
     SECTION("election info without and with votes") {
         auto c = s.connect();
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info": true, "confirmation_type": "active_quorum"}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info": true, "confirmation_type": "active_quorum"}})");
         auto v = s.connect();
-        v->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info_with_votes": "true", "confirmation_type": "active_quorum"}})");
+        v->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info_with_votes": "true", "confirmation_type": "active_quorum"}})");
         const auto plain = messages_of(*c, "confirmation", 1500ms);
         const auto with_votes = messages_of(*v, "confirmation", 500ms);
         REQUIRE_FALSE(plain.empty());
@@ -295,7 +323,8 @@ TEST_CASE("nano sim honours each confirmation option", "[sim][nano][ws]") {
     }
     SECTION("sideband and linked account") {
         auto c = s.connect();
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_sideband_info": "true", "include_linked_account": "true"}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"include_sideband_info": "true", "include_linked_account": "true"}})");
         const auto msgs = messages_of(*c, "confirmation", 1500ms);
         REQUIRE_FALSE(msgs.empty());
         for (const auto& d : msgs) {
@@ -314,9 +343,11 @@ TEST_CASE("nano sim honours each confirmation option", "[sim][nano][ws]") {
     }
     SECTION("confirmation_type filters") {
         auto q = s.connect();
-        q->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"confirmation_type": "active_quorum"}})");
+        q->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"confirmation_type": "active_quorum"}})");
         auto i = s.connect();
-        i->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"confirmation_type": "INACTIVE"}})");
+        i->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"confirmation_type": "INACTIVE"}})");
         const auto quorum = messages_of(*q, "confirmation", 4000ms);
         const auto inactive = messages_of(*i, "confirmation", 10ms);
         REQUIRE_FALSE(quorum.empty());
@@ -347,7 +378,9 @@ TEST_CASE("nano sim account filters, update, and invalid accounts", "[sim][nano]
 
     SECTION("accounts filter passes account or link_as_account matches only") {
         auto c = s.connect();
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"accounts": [")" + account + R"("]}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"accounts": [")"
+            + account + R"("]}})");
         const auto msgs = messages_of(*c, "confirmation", 4000ms);
         REQUIRE_FALSE(msgs.empty());
         for (const auto& d : msgs) {
@@ -358,16 +391,20 @@ TEST_CASE("nano sim account filters, update, and invalid accounts", "[sim][nano]
     }
     SECTION("only invalid accounts filter everything") {
         auto c = s.connect();
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "ack": true, "options": {"accounts": ["xrb_invalid"]}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "ack": true, "options": {"accounts": ["xrb_invalid"]}})");
         const auto msgs = c->collect(1500ms);
         REQUIRE(msgs.size() == 1);
         CHECK(text_at(parse(msgs[0].data), "ack") == "subscribe");
     }
     SECTION("update adds accounts to a filtered subscription") {
         auto c = s.connect();
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"accounts": []}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"accounts": []}})");
         CHECK(messages_of(*c, "confirmation", 800ms).empty());
-        c->send_text(R"({"action": "update", "topic": "confirmation", "ack": true, "id": "u", "options": {"accounts_add": [")" + account + R"("]}})");
+        c->send_text(
+            R"({"action": "update", "topic": "confirmation", "ack": true, "id": "u", "options": {"accounts_add": [")"
+            + account + R"("]}})");
         const auto ack = c->next_containing("\"ack\"", 3s);
         REQUIRE(ack);
         CHECK(text_at(parse(ack->data), "ack") == "update");
@@ -376,27 +413,34 @@ TEST_CASE("nano sim account filters, update, and invalid accounts", "[sim][nano]
     }
     SECTION("accounts_del turns an unfiltered subscription into one that passes nothing") {
         auto c = s.connect();
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "true"}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "true"}})");
         REQUIRE_FALSE(messages_of(*c, "confirmation", 800ms).empty());
-        c->send_text(R"({"action": "update", "topic": "confirmation", "options": {"accounts_del": [")" + account + R"("]}})");
+        c->send_text(
+            R"({"action": "update", "topic": "confirmation", "options": {"accounts_del": [")"
+            + account + R"("]}})");
         (void)c->collect(200ms);
         CHECK(messages_of(*c, "confirmation", 1000ms).empty());
     }
     SECTION("update on a subscription made without options is not acked") {
         auto c = s.connect();
         c->send_text(R"({"action": "subscribe", "topic": "confirmation"})");
-        c->send_text(R"({"action": "update", "topic": "confirmation", "ack": true, "id": "no", "options": {"accounts_add": [")" + account + R"("]}})");
+        c->send_text(
+            R"({"action": "update", "topic": "confirmation", "ack": true, "id": "no", "options": {"accounts_add": [")"
+            + account + R"("]}})");
         for (auto& m : c->collect(1000ms)) {
             CHECK(at(parse(m.data), "ack") == nullptr);
         }
     }
     SECTION("subscribe again replaces the options") {
         auto c = s.connect();
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "false"}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "false"}})");
         auto first = messages_of(*c, "confirmation", 800ms);
         REQUIRE_FALSE(first.empty());
         CHECK(at(first.back(), "message.block") == nullptr);
-        c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "true"}})");
+        c->send_text(
+            R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "true"}})");
         (void)c->collect(200ms);
         const auto second = messages_of(*c, "confirmation", 800ms);
         REQUIRE_FALSE(second.empty());
@@ -414,16 +458,22 @@ TEST_CASE("nano sim delivers legacy blocks only without account filters", "[sim]
     std::string genesis;
     const auto deadline = std::chrono::steady_clock::now() + 5s;
     while (genesis.empty() && std::chrono::steady_clock::now() < deadline) {
-        const auto version = parse(http_post(s.sim.nano_rpc_url(), R"({"action": "version"})").body);
+        const auto version
+            = parse(http_post(s.sim.nano_rpc_url(), R"({"action": "version"})").body);
         const std::string hash = text_at(version, "network_identifier");
-        const auto info = parse(http_post(s.sim.nano_rpc_url(), R"({"action": "block_info", "hash": ")" + hash + R"("})").body);
+        const auto info = parse(
+            http_post(
+                s.sim.nano_rpc_url(), R"({"action": "block_info", "hash": ")" + hash + R"("})")
+                .body);
         genesis = text_at(info, "block_account");
     }
     REQUIRE_FALSE(genesis.empty());
     auto all = s.connect();
     all->send_text(R"({"action": "subscribe", "topic": "confirmation"})");
     auto filtered = s.connect();
-    filtered->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"accounts": [")" + genesis + R"("]}})");
+    filtered->send_text(
+        R"({"action": "subscribe", "topic": "confirmation", "options": {"accounts": [")" + genesis
+        + R"("]}})");
 
     std::set<std::string> legacy_types;
     for (const auto& d : messages_of(*all, "confirmation", 5000ms)) {
@@ -487,7 +537,8 @@ TEST_CASE("nano sim cements dependencies with a default election status", "[sim]
     nano_sim s({"--rate", "60"});
     REQUIRE(s.sim.ready());
     auto c = s.connect();
-    c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info_with_votes": "true", "include_sideband_info": "true"}})");
+    c->send_text(
+        R"({"action": "subscribe", "topic": "confirmation", "options": {"include_election_info_with_votes": "true", "include_sideband_info": "true"}})");
     std::set<std::string> kinds;
     std::map<std::string, std::uint64_t> height;
     int order_violations = 0;
@@ -525,7 +576,8 @@ TEST_CASE("nano sim stops elections that are dropped or lose a fork", "[sim][nan
     REQUIRE(s.sim.ready());
     auto c = s.connect();
     c->send_text(R"({"action": "subscribe", "topic": "stopped_election"})");
-    c->send_text(R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "false"}})");
+    c->send_text(
+        R"({"action": "subscribe", "topic": "confirmation", "options": {"include_block": "false"}})");
     std::set<std::string> stopped;
     std::set<std::string> confirmed;
     std::set<std::string> checked;
@@ -546,7 +598,10 @@ TEST_CASE("nano sim stops elections that are dropped or lose a fork", "[sim][nan
             if (confirmed.contains(hash) || checked.contains(hash)) {
                 continue;
             }
-            const auto info = parse(http_post(s.sim.nano_rpc_url(), R"({"action": "block_info", "hash": ")" + hash + R"("})").body);
+            const auto info = parse(
+                http_post(
+                    s.sim.nano_rpc_url(), R"({"action": "block_info", "hash": ")" + hash + R"("})")
+                    .body);
             if (text_at(info, "error") == "Block not found") {
                 ++forks;
             }
@@ -558,7 +613,9 @@ TEST_CASE("nano sim stops elections that are dropped or lose a fork", "[sim][nan
     CHECK(forks > 0);
 }
 
-TEST_CASE("nano sim telemetry comes from many peers and work messages succeed and fail", "[sim][nano][ws]") {
+TEST_CASE(
+    "nano sim telemetry comes from many peers and work messages succeed and fail",
+    "[sim][nano][ws]") {
     nano_sim s;
     REQUIRE(s.sim.ready());
     auto c = s.connect();
@@ -583,7 +640,9 @@ TEST_CASE("nano sim telemetry comes from many peers and work messages succeed an
     CHECK(work_success == std::set<std::string>{"false", "true"});
 }
 
-TEST_CASE("nano sim stops reading and drops the socket without a close frame on malformed JSON", "[sim][nano][ws]") {
+TEST_CASE(
+    "nano sim stops reading and drops the socket without a close frame on malformed JSON",
+    "[sim][nano][ws]") {
     nano_sim s;
     REQUIRE(s.sim.ready());
     auto c = s.connect();

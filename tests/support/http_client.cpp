@@ -1,9 +1,8 @@
 #include "tests/support/http_client.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
+#include <curl/curl.h>
 #include <memory>
 
 namespace ledgertap::test {
@@ -22,7 +21,8 @@ struct slist_deleter {
     void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 
-http_result perform(const std::string& url, const std::string* body, std::chrono::milliseconds timeout) {
+http_result perform(
+    const std::string& url, const std::string* body, std::chrono::milliseconds timeout) {
     http_result result;
     static const bool initialized = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     if (!initialized) {
@@ -46,26 +46,30 @@ http_result perform(const std::string& url, const std::string* body, std::chrono
     if (body != nullptr) {
         curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
         curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body->c_str());
-        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+        curl_easy_setopt(
+            curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
     }
     const auto start = std::chrono::steady_clock::now();
     const CURLcode code = curl_easy_perform(curl.get());
-    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
     if (code != CURLE_OK) {
         result.error = curl_easy_strerror(code);
         return result;
     }
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &result.status);
-    std::transform(result.headers.begin(), result.headers.end(), result.headers.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
+    std::transform(
+        result.headers.begin(), result.headers.end(), result.headers.begin(), [](unsigned char c) {
+            return static_cast<char>(std::tolower(c));
+        });
     result.ok = true;
     return result;
 }
 
 } // namespace
 
-http_result http_post(const std::string& url, const std::string& body, std::chrono::milliseconds timeout) {
+http_result http_post(
+    const std::string& url, const std::string& body, std::chrono::milliseconds timeout) {
     return perform(url, &body, timeout);
 }
 

@@ -8,17 +8,18 @@
 namespace ledgertap::test {
 
 struct http_result {
-    bool ok = false;       ///< the transfer completed (any HTTP status)
-    long status = 0;       ///< HTTP status code
+    bool ok = false; ///< the transfer completed (any HTTP status)
+    long status = 0; ///< HTTP status code
     std::string body;
-    std::string headers;   ///< raw response headers, lower-cased
-    std::string error;     ///< curl's message when !ok
+    std::string headers; ///< raw response headers, lower-cased
+    std::string error;   ///< curl's message when !ok
     std::chrono::milliseconds elapsed{0};
 };
 
 /// POST `body` (Content-Type: application/json) to `url`.
 [[nodiscard]] http_result http_post(
-    const std::string& url, const std::string& body,
+    const std::string& url,
+    const std::string& body,
     std::chrono::milliseconds timeout = std::chrono::seconds(10));
 /// GET `url`.
 [[nodiscard]] http_result http_get(

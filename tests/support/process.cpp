@@ -2,16 +2,15 @@
 
 #include <rapidjson/document.h>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
+#include <fcntl.h>
 #include <fstream>
+#include <signal.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 namespace ledgertap::test {
 
@@ -37,7 +36,9 @@ std::string make_temp_dir(const std::string& tag) {
     return pattern;
 }
 
-std::string sim_executable() { return std::string(LEDGERTAP_BINARY_DIR) + "/sim/ledgertap-sim"; }
+std::string sim_executable() {
+    return std::string(LEDGERTAP_BINARY_DIR) + "/sim/ledgertap-sim";
+}
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -123,10 +124,15 @@ void child_process::kill() {
     }
 }
 
-std::string child_process::stdout_text() const { return read_file(stdout_path_); }
-std::string child_process::stderr_text() const { return read_file(stderr_path_); }
+std::string child_process::stdout_text() const {
+    return read_file(stdout_path_);
+}
+std::string child_process::stderr_text() const {
+    return read_file(stderr_path_);
+}
 
-std::optional<sim_ports> read_ports_file(const std::string& path, std::chrono::milliseconds timeout) {
+std::optional<sim_ports> read_ports_file(
+    const std::string& path, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
         const std::string text = read_file(path);
@@ -136,7 +142,9 @@ std::optional<sim_ports> read_ports_file(const std::string& path, std::chrono::m
             sim_ports ports;
             const auto get = [&doc](const char* key) -> std::uint16_t {
                 const auto it = doc.FindMember(key);
-                return it != doc.MemberEnd() && it->value.IsUint() ? static_cast<std::uint16_t>(it->value.GetUint()) : 0;
+                return it != doc.MemberEnd() && it->value.IsUint()
+                           ? static_cast<std::uint16_t>(it->value.GetUint())
+                           : 0;
             };
             ports.nano_ws = get("nano_ws");
             ports.nano_rpc = get("nano_rpc");
@@ -155,10 +163,18 @@ std::optional<sim_ports> read_ports_file(const std::string& path, std::chrono::m
 
 namespace ledgertap::test {
 
-sim_runner::sim_runner(const std::vector<std::string>& flags, std::chrono::milliseconds startup_timeout)
-    : dir_(make_temp_dir("sim")), truth_path_(dir_ + "/truth.jsonl") {
-    std::vector<std::string> argv{sim_executable(), "--ports-file", dir_ + "/ports.json", "--truth",
-                                  truth_path_, "--log-level", "warn"};
+sim_runner::sim_runner(
+    const std::vector<std::string>& flags, std::chrono::milliseconds startup_timeout)
+  : dir_(make_temp_dir("sim"))
+  , truth_path_(dir_ + "/truth.jsonl") {
+    std::vector<std::string> argv{
+        sim_executable(),
+        "--ports-file",
+        dir_ + "/ports.json",
+        "--truth",
+        truth_path_,
+        "--log-level",
+        "warn"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     process_ = std::make_unique<child_process>(std::move(argv), dir_ + "/sim");
     ports_ = read_ports_file(dir_ + "/ports.json", startup_timeout);

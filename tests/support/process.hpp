@@ -60,8 +60,9 @@ struct sim_ports {
 class sim_runner {
 public:
     /// Extra flags are appended to `--ports-file … --truth … --log-level warn`.
-    explicit sim_runner(const std::vector<std::string>& flags,
-                        std::chrono::milliseconds startup_timeout = std::chrono::seconds(10));
+    explicit sim_runner(
+        const std::vector<std::string>& flags,
+        std::chrono::milliseconds startup_timeout = std::chrono::seconds(10));
     [[nodiscard]] bool ready() const { return ports_.has_value(); }
     [[nodiscard]] const sim_ports& ports() const { return *ports_; }
     [[nodiscard]] std::string nano_rpc_url() const;

@@ -127,7 +127,8 @@ private:
         cv_.notify_all();
     }
 
-    static int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
+    static int callback(
+        lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
         lws_context* context = lws_get_context(wsi);
         auto* self = context == nullptr ? nullptr : static_cast<impl*>(lws_context_user(context));
         if (self == nullptr) {
@@ -215,7 +216,10 @@ private:
             std::vector<unsigned char> buffer(LWS_PRE + m.data.size());
             std::memcpy(buffer.data() + LWS_PRE, m.data.data(), m.data.size());
             const int n = lws_write(
-                wsi, buffer.data() + LWS_PRE, m.data.size(), m.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+                wsi,
+                buffer.data() + LWS_PRE,
+                m.data.size(),
+                m.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
             if (n < static_cast<int>(m.data.size())) {
                 return -1;
             }
@@ -251,20 +255,28 @@ private:
     std::atomic<std::uint64_t> bytes_{0};
 };
 
-ws_client::ws_client(const std::string& host, std::uint16_t port, std::chrono::milliseconds connect_timeout)
-    : impl_(std::make_unique<impl>(host, port, connect_timeout)) {}
+ws_client::ws_client(
+    const std::string& host, std::uint16_t port, std::chrono::milliseconds connect_timeout)
+  : impl_(std::make_unique<impl>(host, port, connect_timeout)) {}
 
 ws_client::~ws_client() = default;
 
-bool ws_client::connected() const { return impl_->connected(); }
-void ws_client::send_text(std::string text) { impl_->send(std::move(text), false); }
-void ws_client::send_binary(std::string data) { impl_->send(std::move(data), true); }
+bool ws_client::connected() const {
+    return impl_->connected();
+}
+void ws_client::send_text(std::string text) {
+    impl_->send(std::move(text), false);
+}
+void ws_client::send_binary(std::string data) {
+    impl_->send(std::move(data), true);
+}
 
 std::optional<ws_message> ws_client::next(std::chrono::milliseconds timeout) {
     return impl_->next(timeout);
 }
 
-std::optional<ws_message> ws_client::next_containing(const std::string& needle, std::chrono::milliseconds timeout) {
+std::optional<ws_message> ws_client::next_containing(
+    const std::string& needle, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
         const auto now = std::chrono::steady_clock::now();
@@ -300,10 +312,20 @@ std::vector<ws_message> ws_client::collect(std::chrono::milliseconds window) {
     }
 }
 
-bool ws_client::wait_closed(std::chrono::milliseconds timeout) { return impl_->wait_closed(timeout); }
-ws_close_info ws_client::close_info() const { return impl_->close_info(); }
-void ws_client::set_count_only(bool count_only) { impl_->set_count_only(count_only); }
-std::uint64_t ws_client::messages_received() const { return impl_->messages(); }
-std::uint64_t ws_client::bytes_received() const { return impl_->bytes(); }
+bool ws_client::wait_closed(std::chrono::milliseconds timeout) {
+    return impl_->wait_closed(timeout);
+}
+ws_close_info ws_client::close_info() const {
+    return impl_->close_info();
+}
+void ws_client::set_count_only(bool count_only) {
+    impl_->set_count_only(count_only);
+}
+std::uint64_t ws_client::messages_received() const {
+    return impl_->messages();
+}
+std::uint64_t ws_client::bytes_received() const {
+    return impl_->bytes();
+}
 
 } // namespace ledgertap::test

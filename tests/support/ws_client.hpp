@@ -21,19 +21,21 @@ struct ws_message {
 
 /// How a connection ended, as seen by the client.
 struct ws_close_info {
-    bool closed = false;          ///< the connection is gone
-    bool close_frame = false;     ///< the peer sent a close frame before it went
-    std::uint16_t code = 0;       ///< close code from the frame (0 without one)
+    bool closed = false;      ///< the connection is gone
+    bool close_frame = false; ///< the peer sent a close frame before it went
+    std::uint16_t code = 0;   ///< close code from the frame (0 without one)
     std::string reason;
-    bool connect_failed = false;  ///< the connection (or the handshake) never succeeded
+    bool connect_failed = false; ///< the connection (or the handshake) never succeeded
 };
 
 /// Lifecycle: the constructor connects and waits for the handshake (check connected()); every
 /// method may be called from the test thread; the destructor closes and joins.
 class ws_client {
 public:
-    ws_client(const std::string& host, std::uint16_t port,
-              std::chrono::milliseconds connect_timeout = std::chrono::seconds(5));
+    ws_client(
+        const std::string& host,
+        std::uint16_t port,
+        std::chrono::milliseconds connect_timeout = std::chrono::seconds(5));
     ws_client(const ws_client&) = delete;
     ws_client& operator=(const ws_client&) = delete;
     ws_client(ws_client&&) = delete;

@@ -29,25 +29,28 @@ TEST_CASE("pretty_writer writes nested objects and arrays like write_json", "[si
     w.end();
     w.end();
     w.finish();
-    CHECK(out
-          == "{\n"
-             "    \"topic\": \"vote\",\n"
-             "    \"time\": \"42\",\n"
-             "    \"message\": {\n"
-             "        \"blocks\": [\n"
-             "            \"AB\",\n"
-             "            \"CD\"\n"
-             "        ],\n"
-             "        \"votes\": [\n"
-             "            {\n"
-             "                \"hash\": \"AB\"\n"
-             "            }\n"
-             "        ]\n"
-             "    }\n"
-             "}\n");
+    CHECK(
+        out
+        == "{\n"
+           "    \"topic\": \"vote\",\n"
+           "    \"time\": \"42\",\n"
+           "    \"message\": {\n"
+           "        \"blocks\": [\n"
+           "            \"AB\",\n"
+           "            \"CD\"\n"
+           "        ],\n"
+           "        \"votes\": [\n"
+           "            {\n"
+           "                \"hash\": \"AB\"\n"
+           "            }\n"
+           "        ]\n"
+           "    }\n"
+           "}\n");
 }
 
-TEST_CASE("pretty_writer turns empty arrays and objects below the root into empty strings", "[sim][nano][json]") {
+TEST_CASE(
+    "pretty_writer turns empty arrays and objects below the root into empty strings",
+    "[sim][nano][json]") {
     std::string out;
     pretty_writer w(out);
     w.begin_object();

@@ -25,7 +25,8 @@ bytes32 recompute(const ledger& chain, const block& b) {
     const bytes32& account = chain.key(b.account);
     switch (b.type) {
     case block_type::state:
-        return schema::nano::state_block_hash(account, b.previous, b.representative, b.balance, b.link);
+        return schema::nano::state_block_hash(
+            account, b.previous, b.representative, b.balance, b.link);
     case block_type::send:
         return schema::nano::send_block_hash(b.previous, b.link, b.balance);
     case block_type::receive:
@@ -38,12 +39,15 @@ bytes32 recompute(const ledger& chain, const block& b) {
     return {};
 }
 
-TEST_CASE("the same seed gives the same chain and another seed a different one", "[sim][nano][ledger]") {
+TEST_CASE(
+    "the same seed gives the same chain and another seed a different one", "[sim][nano][ledger]") {
     CHECK(hashes_of(5, 300) == hashes_of(5, 300));
     CHECK(hashes_of(5, 300) != hashes_of(6, 300));
 }
 
-TEST_CASE("every generated block has a correct hash, valid addresses and consistent links", "[sim][nano][ledger]") {
+TEST_CASE(
+    "every generated block has a correct hash, valid addresses and consistent links",
+    "[sim][nano][ledger]") {
     ledger chain(3, 12);
     std::set<std::string> types;
     std::set<std::string> subtypes;
@@ -90,7 +94,9 @@ TEST_CASE("every generated block has a correct hash, valid addresses and consist
     CHECK(total == ~u128{0});
 }
 
-TEST_CASE("unconfirmed dependencies come previous-first and include the source send", "[sim][nano][ledger]") {
+TEST_CASE(
+    "unconfirmed dependencies come previous-first and include the source send",
+    "[sim][nano][ledger]") {
     ledger chain(9, 8);
     std::vector<std::uint32_t> all;
     for (int i = 0; i < 200; ++i) {
@@ -120,10 +126,18 @@ TEST_CASE("unconfirmed dependencies come previous-first and include the source s
 }
 
 TEST_CASE("decimal formats u128 exactly like the codec", "[sim][nano][ledger]") {
-    const std::vector<u128> values{0, 1, 9, 10, 18446744073709551615ULL, u128{18446744073709551615ULL} + 1,
-                                   u128{10000000000000000000ULL} * 10000000000000000000ULL,
-                                   u128{10000000000000000000ULL} * 10000000000000000000ULL - 1, ~u128{0},
-                                   (~u128{0}) / 3, u128{1} << 100U};
+    const std::vector<u128> values{
+        0,
+        1,
+        9,
+        10,
+        18446744073709551615ULL,
+        u128{18446744073709551615ULL} + 1,
+        u128{10000000000000000000ULL} * 10000000000000000000ULL,
+        u128{10000000000000000000ULL} * 10000000000000000000ULL - 1,
+        ~u128{0},
+        (~u128{0}) / 3,
+        u128{1} << 100U};
     for (const u128 v : values) {
         CHECK(decimal(v) == schema::format_u128(v));
     }

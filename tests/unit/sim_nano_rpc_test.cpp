@@ -17,8 +17,10 @@ namespace {
 struct fixture {
     ledger chain{21, 10};
     std::vector<std::uint32_t> confirmed_by_rpc;
-    rpc handler{chain, [] { return std::uint64_t{1700000000000}; },
-                [this](std::uint32_t i) { confirmed_by_rpc.push_back(i); }};
+    rpc handler{
+        chain,
+        [] { return std::uint64_t{1700000000000}; },
+        [this](std::uint32_t i) { confirmed_by_rpc.push_back(i); }};
 
     fixture() {
         for (int i = 0; i < 300; ++i) {
@@ -42,7 +44,9 @@ struct fixture {
         return doc.IsObject() && doc.HasMember("error") ? doc["error"].GetString() : "";
     }
 
-    [[nodiscard]] std::string hash(std::uint32_t index) const { return schema::hex_upper(chain.at(index).hash); }
+    [[nodiscard]] std::string hash(std::uint32_t index) const {
+        return schema::hex_upper(chain.at(index).hash);
+    }
 
     /// An opened account with at least `blocks` blocks.
     [[nodiscard]] std::uint32_t busy_account(std::size_t blocks) const {
@@ -67,15 +71,32 @@ TEST_CASE("nano rpc errors use the node's messages with HTTP 200", "[sim][nano][
     CHECK(fixture::error_of(f.call(R"({"action": "no_such_thing"})")) == "Unknown command");
     CHECK(fixture::error_of(f.call(R"({"hash": "00"})")) == "Unknown command");
     CHECK(fixture::error_of(f.call(R"({"action": "block_info"})")) == "Unable to parse JSON");
-    CHECK(fixture::error_of(f.call(R"({"action": "block_info", "hash": "XYZ"})")) == "Invalid block hash");
-    CHECK(fixture::error_of(f.call(R"({"action": "block_info", "hash": "1"})")) == "Block not found");
-    CHECK(fixture::error_of(f.call(R"({"action": "blocks_info", "hashes": ["XYZ"]})")) == "Bad hash number");
-    CHECK(fixture::error_of(f.call(R"({"action": "blocks_info", "hashes": ["01"]})")) == "Block not found");
-    CHECK(fixture::error_of(f.call(R"({"action": "account_info", "account": "nano_1"})")) == "Bad account number");
-    CHECK(fixture::error_of(f.call(R"({"action": "chain", "block": "01", "count": "0"})")) == "Invalid count");
-    CHECK(fixture::error_of(f.call(R"({"action": "chain", "block": "01"})")) == "Unable to parse JSON");
-    CHECK(fixture::error_of(f.call(R"({"action": "chain", "block": "01", "count": "1", "offset": "x"})")) == "Invalid offset");
-    const std::string deep = R"({"action": "version", "x": [[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]})";
+    CHECK(
+        fixture::error_of(f.call(R"({"action": "block_info", "hash": "XYZ"})"))
+        == "Invalid block hash");
+    CHECK(
+        fixture::error_of(f.call(R"({"action": "block_info", "hash": "1"})")) == "Block not found");
+    CHECK(
+        fixture::error_of(f.call(R"({"action": "blocks_info", "hashes": ["XYZ"]})"))
+        == "Bad hash number");
+    CHECK(
+        fixture::error_of(f.call(R"({"action": "blocks_info", "hashes": ["01"]})"))
+        == "Block not found");
+    CHECK(
+        fixture::error_of(f.call(R"({"action": "account_info", "account": "nano_1"})"))
+        == "Bad account number");
+    CHECK(
+        fixture::error_of(f.call(R"({"action": "chain", "block": "01", "count": "0"})"))
+        == "Invalid count");
+    CHECK(
+        fixture::error_of(f.call(R"({"action": "chain", "block": "01"})"))
+        == "Unable to parse JSON");
+    CHECK(
+        fixture::error_of(
+            f.call(R"({"action": "chain", "block": "01", "count": "1", "offset": "x"})"))
+        == "Invalid offset");
+    const std::string deep
+        = R"({"action": "version", "x": [[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]})";
     CHECK(fixture::error_of(f.call(deep)) == "Max JSON depth exceeded");
     CHECK(rpc::error_body("Block not found") == "{\n    \"error\": \"Block not found\"\n}\n");
 }
@@ -83,7 +104,8 @@ TEST_CASE("nano rpc errors use the node's messages with HTTP 200", "[sim][nano][
 TEST_CASE("nano rpc block_info and blocks_info describe every block", "[sim][nano][rpc]") {
     fixture f;
     // The genesis send (legacy, hex balance in contents) and a recent unconfirmed state block.
-    const auto legacy = f.call(R"({"action": "block_info", "json_block": "true", "hash": ")" + f.hash(1) + R"("})");
+    const auto legacy = f.call(
+        R"({"action": "block_info", "json_block": "true", "hash": ")" + f.hash(1) + R"("})");
     CHECK(str(legacy, "height") == "2");
     CHECK(str(legacy, "confirmed") == "true");
     CHECK(str(legacy["contents"], "type") == "send");
@@ -102,9 +124,11 @@ TEST_CASE("nano rpc block_info and blocks_info describe every block", "[sim][nan
     CHECK(str(fresh, "successor") == std::string(64, '0'));
 
     const std::string missing = std::string(63, '0') + "1";
-    const auto batch = f.call(R"({"action": "blocks_info", "json_block": "true", "include_not_found": "true",
+    const auto batch = f.call(
+        R"({"action": "blocks_info", "json_block": "true", "include_not_found": "true",
         "source": "true", "receive_hash": "true", "receivable": "true", "include_linked_account": "true",
-        "hashes": [")" + f.hash(1) + R"(", ")" + f.hash(2) + R"(", ")" + missing + R"("]})");
+        "hashes": [")"
+        + f.hash(1) + R"(", ")" + f.hash(2) + R"(", ")" + missing + R"("]})");
     REQUIRE(batch["blocks"].IsObject());
     const auto& send = batch["blocks"][f.hash(1).c_str()];
     const auto& open = batch["blocks"][f.hash(2).c_str()];
@@ -118,9 +142,13 @@ TEST_CASE("nano rpc block_info and blocks_info describe every block", "[sim][nan
     REQUIRE(batch["blocks_not_found"].IsArray());
     CHECK(batch["blocks_not_found"][0].GetString() == missing);
 
-    const auto none_missing = f.call(R"({"action": "blocks_info", "include_not_found": "true", "hashes": [")" + f.hash(1) + R"("]})");
+    const auto none_missing = f.call(
+        R"({"action": "blocks_info", "include_not_found": "true", "hashes": [")" + f.hash(1)
+        + R"("]})");
     CHECK(str(none_missing, "blocks_not_found").empty()); // "" (empty-array rule)
-    const auto nothing = f.call(R"({"action": "blocks_info", "include_not_found": "true", "hashes": [")" + missing + R"("]})");
+    const auto nothing = f.call(
+        R"({"action": "blocks_info", "include_not_found": "true", "hashes": [")" + missing
+        + R"("]})");
     CHECK(str(nothing, "blocks").empty());
 }
 
@@ -135,14 +163,17 @@ TEST_CASE("nano rpc chain and successors walk an account chain", "[sim][nano][rp
     CHECK(back["blocks"][0].GetString() == head);
     CHECK(back["blocks"][2].GetString() == f.hash(chain[3]));
 
-    const auto skip = f.call(R"({"action": "chain", "block": ")" + head + R"(", "count": "2", "offset": "1"})");
+    const auto skip
+        = f.call(R"({"action": "chain", "block": ")" + head + R"(", "count": "2", "offset": "1"})");
     CHECK(skip["blocks"][0].GetString() == f.hash(chain[4]));
 
-    const auto forward = f.call(R"({"action": "successors", "block": ")" + f.hash(chain[0]) + R"(", "count": "-1"})");
+    const auto forward = f.call(
+        R"({"action": "successors", "block": ")" + f.hash(chain[0]) + R"(", "count": "-1"})");
     CHECK(forward["blocks"].Size() == chain.size());
     CHECK(forward["blocks"][1].GetString() == f.hash(chain[1]));
 
-    const auto reversed = f.call(R"({"action": "successors", "block": ")" + head + R"(", "count": "2", "reverse": "true"})");
+    const auto reversed = f.call(
+        R"({"action": "successors", "block": ")" + head + R"(", "count": "2", "reverse": "true"})");
     CHECK(reversed["blocks"][1].GetString() == f.hash(chain[4]));
 
     const auto unknown = f.call(R"({"action": "chain", "block": "01", "count": "5"})");
@@ -153,7 +184,9 @@ TEST_CASE("nano rpc account_info switches key names with include_confirmed", "[s
     const fixture f;
     const std::uint32_t account = f.busy_account(3);
     const auto& acct = f.chain.accounts()[account];
-    const std::string body = R"({"action": "account_info", "representative": "true", "receivable": "true", "account": ")" + acct.address + "\"";
+    const std::string body
+        = R"({"action": "account_info", "representative": "true", "receivable": "true", "account": ")"
+          + acct.address + "\"";
     const auto plain = f.call(body + "}");
     CHECK(str(plain, "frontier") == f.hash(acct.chain.back()));
     CHECK(str(plain, "open_block") == f.hash(acct.chain.front()));
@@ -173,7 +206,9 @@ TEST_CASE("nano rpc account_info switches key names with include_confirmed", "[s
 
     // An account that never opened.
     const std::string unopened = schema::nano::encode_account(bytes32{1, 2, 3});
-    CHECK(fixture::error_of(f.call(R"({"action": "account_info", "account": ")" + unopened + R"("})")) == "Account not found");
+    CHECK(
+        fixture::error_of(f.call(R"({"action": "account_info", "account": ")" + unopened + R"("})"))
+        == "Account not found");
 }
 
 TEST_CASE("nano rpc account_history pages raw and plain entries", "[sim][nano][rpc]") {
@@ -205,16 +240,20 @@ TEST_CASE("nano rpc account_history pages raw and plain entries", "[sim][nano][r
     CHECK(str(reverse["history"][0], "hash") == f.hash(acct.chain.front()));
     CHECK(str(reverse, "next") == f.hash(acct.chain[2]));
 
-    const auto from_head = f.call(R"({"action": "account_history", "account": "ignored", "raw": "true", "count": "1", "head": ")" + f.hash(acct.chain[3]) + R"("})");
+    const auto from_head = f.call(
+        R"({"action": "account_history", "account": "ignored", "raw": "true", "count": "1", "head": ")"
+        + f.hash(acct.chain[3]) + R"("})");
     CHECK(str(from_head, "account") == acct.address);
     CHECK(str(from_head["history"][0], "height") == "4");
 
     const std::string unopened = schema::nano::encode_account(bytes32{9});
-    const auto empty = f.call(R"({"action": "account_history", "count": "5", "account": ")" + unopened + R"("})");
+    const auto empty = f.call(
+        R"({"action": "account_history", "count": "5", "account": ")" + unopened + R"("})");
     CHECK(str(empty, "history").empty());
 }
 
-TEST_CASE("nano rpc block_count, confirmation_history, version and block_confirm", "[sim][nano][rpc]") {
+TEST_CASE(
+    "nano rpc block_count, confirmation_history, version and block_confirm", "[sim][nano][rpc]") {
     fixture f;
     const auto count = f.call(R"({"action": "block_count"})");
     CHECK(str(count, "count") == "300");
@@ -225,7 +264,8 @@ TEST_CASE("nano rpc block_count, confirmation_history, version and block_confirm
     CHECK(str(history["confirmation_stats"], "count") == "250");
     REQUIRE(history["confirmations"].IsArray());
     CHECK(history["confirmations"].Size() == 250);
-    const auto one = f.call(R"({"action": "confirmation_history", "hash": ")" + f.hash(5) + R"("})");
+    const auto one
+        = f.call(R"({"action": "confirmation_history", "hash": ")" + f.hash(5) + R"("})");
     CHECK(one["confirmations"].Size() == 1);
 
     const auto version = f.call(R"({"action": "version"})");
