@@ -1,4 +1,5 @@
 #include "sim/solana_node.hpp"
+#include "sim/solana_random.hpp"
 
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +15,7 @@ constexpr std::uint32_t firehose_min_transactions = 1000;
 constexpr std::uint32_t firehose_max_transactions = 2000;
 constexpr std::size_t firehose_cache_blocks = 48;
 constexpr std::chrono::milliseconds reorder_max_hold{250};
+constexpr std::uint64_t implicit_confirmation_one_in = 8;
 
 /// The request id of a JSON-RPC body, as JSON text ("null" when unknown or a batch).
 std::string request_id(std::string_view body) {
@@ -220,10 +222,20 @@ void solana_node::step() {
         const std::uint64_t from = levels_.confirmed ? *levels_.confirmed + 1 : chain_.first_slot();
         for (const std::uint64_t b : chain_.blocks_in(from, *confirmed)) {
             levels_.confirmed = b;
-            pubsub_.slot_confirmed(b, now);
+            pending_confirmed_.push_back(b);
+            // Gossip sees an optimistic confirmation for most blocks; the others are confirmed
+            // implicitly as ancestors of the next one (Agave sends them no update).
+            if (mix(config_.chain.seed ^ 0x0C0CULL, b) % implicit_confirmation_one_in != 0) {
+                pubsub_.slot_confirmed(pending_confirmed_, now);
+                pending_confirmed_.clear();
+            }
         }
     }
     const auto root = chain_.committed_block(config_.finalize_depth);
+    if (root && !pending_confirmed_.empty() && *root >= pending_confirmed_.front()) {
+        pubsub_.slot_confirmed(pending_confirmed_, now); // confirmed before it is rooted
+        pending_confirmed_.clear();
+    }
     if (root && (!levels_.finalized || *root > *levels_.finalized)) {
         const std::uint64_t from = levels_.finalized ? *levels_.finalized + 1 : chain_.first_slot();
         for (std::uint64_t x = from; x <= *root; ++x) {
@@ -238,7 +250,6 @@ void solana_node::step() {
 }
 
 void solana_node::write_truth_slot(std::uint64_t slot) {
-    truth_through_ = slot;
     const solana_slot* s = chain_.find(slot);
     if (s == nullptr) {
         return;

@@ -143,7 +143,7 @@ private:
     solana_rpc rpc_;
     std::map<std::uint64_t, std::unique_ptr<session_state>> sessions_;
     std::optional<ws_frame> oversized_frame_;
-    std::optional<std::uint64_t> truth_through_; ///< last slot accounted for in the truth file
+    std::vector<std::uint64_t> pending_confirmed_; ///< implicitly confirmed, not yet triggered
     std::uint64_t truth_blocks_ = 0;
     std::uint64_t truth_skipped_ = 0;
     std::uint64_t truth_orphaned_ = 0;

@@ -692,10 +692,14 @@ void solana_pubsub::slot_produced(const solana_slot& slot, std::uint64_t now_ms)
     notify_level(solana_commitment::processed, slot.slot);
 }
 
-void solana_pubsub::slot_confirmed(std::uint64_t slot, std::uint64_t now_ms) {
+void solana_pubsub::slot_confirmed(std::span<const std::uint64_t> blocks, std::uint64_t now_ms) {
+    if (blocks.empty()) {
+        return;
+    }
+    const std::uint64_t trigger = blocks.back();
     if (any(solana_sub_kind::slots_updates)) {
         const std::string result =
-            solana_slots_update(solana_slot_update::optimistic_confirmation, slot, now_ms);
+            solana_slots_update(solana_slot_update::optimistic_confirmation, trigger, now_ms);
         std::vector<std::uint64_t> ids;
         for (const auto& [id, sub] : subs_) {
             if (sub.kind == solana_sub_kind::slots_updates) {
@@ -709,8 +713,10 @@ void solana_pubsub::slot_confirmed(std::uint64_t slot, std::uint64_t now_ms) {
             }
         }
     }
-    notify_level(solana_commitment::confirmed, slot);
-    notify_blocks(solana_commitment::confirmed, slot);
+    for (const std::uint64_t slot : blocks) {
+        notify_level(solana_commitment::confirmed, slot);
+    }
+    notify_blocks(solana_commitment::confirmed, trigger);
 }
 
 void solana_pubsub::slot_rooted(std::uint64_t slot, std::uint64_t now_ms) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -85,8 +86,11 @@ public:
 
     /// A slot was produced (block or dead; skipped slots produce nothing).
     void slot_produced(const solana_slot& slot, std::uint64_t now_ms);
-    /// A block became confirmed (optimistic confirmation).
-    void slot_confirmed(std::uint64_t slot, std::uint64_t now_ms);
+    /// Blocks became confirmed, ascending; the last one is the trigger (the slot gossip saw an
+    /// optimistic confirmation for). The others were confirmed implicitly as its ancestors: they
+    /// get no optimisticConfirmation update, but their confirmed-level data is notified and
+    /// blockSubscribe catches up over them.
+    void slot_confirmed(std::span<const std::uint64_t> blocks, std::uint64_t now_ms);
     /// A block became rooted / finalized.
     void slot_rooted(std::uint64_t slot, std::uint64_t now_ms);
 
