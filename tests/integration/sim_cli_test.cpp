@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,7 @@ TEST_CASE(
     const std::string truth = read_file(dir + "/truth.jsonl");
     CHECK(truth.find("\"kind\":\"nano_block\"") != std::string::npos);
     CHECK(truth.find("{\"kind\":\"truth_end\"") != std::string::npos);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("ledgertap-sim exits 0 on SIGTERM and 1 when a port is taken", "[sim][cli]") {

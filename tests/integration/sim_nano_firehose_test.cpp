@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <string>
@@ -131,6 +132,9 @@ void measure(bool with_truth) {
         100.0 * cpu / seconds,
         cpu > 0 ? messages / cpu : 0.0);
     CHECK(messages > 0);
+    sim.kill();
+    (void)sim.wait(std::chrono::seconds(5));
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("measure nano sim --firehose confirmations per second", "[.firehose]") {

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fcntl.h>
 #include <fstream>
 #include <signal.h>
@@ -52,7 +53,8 @@ child_process::child_process(std::vector<std::string> argv, std::string capture_
         throw std::invalid_argument("child_process: empty argv");
     }
     if (capture_prefix.empty()) {
-        capture_prefix = make_temp_dir("child") + "/out";
+        owned_dir_ = make_temp_dir("child");
+        capture_prefix = owned_dir_ + "/out";
     }
     stdout_path_ = capture_prefix + ".stdout";
     stderr_path_ = capture_prefix + ".stderr";
@@ -85,6 +87,10 @@ child_process::~child_process() {
         ::kill(pid_, SIGKILL);
         int status = 0;
         ::waitpid(pid_, &status, 0);
+    }
+    if (!owned_dir_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(owned_dir_, ec);
     }
 }
 
@@ -178,6 +184,12 @@ sim_runner::sim_runner(
     argv.insert(argv.end(), flags.begin(), flags.end());
     process_ = std::make_unique<child_process>(std::move(argv), dir_ + "/sim");
     ports_ = read_ports_file(dir_ + "/ports.json", startup_timeout);
+}
+
+sim_runner::~sim_runner() {
+    process_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
 }
 
 std::string sim_runner::nano_rpc_url() const {

@@ -19,7 +19,7 @@ namespace ledgertap::test {
 class child_process {
 public:
     /// argv[0] is the executable path. Output goes to `<capture_prefix>.stdout/.stderr`
-    /// (a unique temporary prefix when empty).
+    /// (in a temporary directory removed by the destructor when empty).
     explicit child_process(std::vector<std::string> argv, std::string capture_prefix = {});
     child_process(const child_process&) = delete;
     child_process& operator=(const child_process&) = delete;
@@ -42,6 +42,7 @@ private:
     std::optional<int> status_;
     std::string stdout_path_;
     std::string stderr_path_;
+    std::string owned_dir_; ///< the temporary capture directory, removed by the destructor
 };
 
 struct sim_ports {
@@ -63,6 +64,12 @@ public:
     explicit sim_runner(
         const std::vector<std::string>& flags,
         std::chrono::milliseconds startup_timeout = std::chrono::seconds(10));
+    sim_runner(const sim_runner&) = delete;
+    sim_runner& operator=(const sim_runner&) = delete;
+    sim_runner(sim_runner&&) = delete;
+    sim_runner& operator=(sim_runner&&) = delete;
+    /// Kills the simulator if it still runs and removes its directory.
+    ~sim_runner();
     [[nodiscard]] bool ready() const { return ports_.has_value(); }
     [[nodiscard]] const sim_ports& ports() const { return *ports_; }
     [[nodiscard]] std::string nano_rpc_url() const;
