@@ -112,7 +112,7 @@ std::string program_line(const std::string& program, std::string_view what) {
 
 std::string consumed_line(const std::string& program, std::uint64_t used, std::uint64_t limit) {
     return "Program " + program + " consumed " + std::to_string(used) + " of "
-        + std::to_string(limit) + " compute units";
+           + std::to_string(limit) + " compute units";
 }
 
 } // namespace
@@ -177,7 +177,8 @@ struct solana_chain::block_state {
     std::vector<bool> modified;
 };
 
-solana_chain::solana_chain(solana_chain_params params) : params_(params) {
+solana_chain::solana_chain(solana_chain_params params)
+  : params_(params) {
     if (params_.max_transactions < params_.min_transactions) {
         params_.max_transactions = params_.min_transactions;
     }
@@ -358,9 +359,8 @@ const solana_slot& solana_chain::advance() {
         s.block_time = params_.first_block_time + static_cast<std::int64_t>(elapsed_ms / 1000);
     }
     if (s.kind == solana_slot_kind::block) {
-        s.block_height = last_block_
-            ? slots_[*last_block_ - params_.first_slot].block_height + 1
-            : params_.first_block_height;
+        s.block_height = last_block_ ? slots_[*last_block_ - params_.first_slot].block_height + 1
+                                     : params_.first_block_height;
         s.transaction_count = transaction_count(next);
         last_block_ = next;
     }
@@ -385,7 +385,8 @@ schema::bytes64 solana_chain::make_signature(
     // getSignatureStatuses and signatureSubscribe can find a transaction without an index; the
     // rest is noise.
     const std::uint64_t packed = (slot << (signature_index_bits + signature_which_bits))
-        | (static_cast<std::uint64_t>(index) << signature_which_bits) | which;
+                                 | (static_cast<std::uint64_t>(index) << signature_which_bits)
+                                 | which;
     const std::uint64_t head = permute(packed ^ key_of(params_.seed, stream::signature_key, 0));
     schema::bytes64 sig{};
     for (unsigned i = 0; i < 8; ++i) {
@@ -522,8 +523,8 @@ void solana_chain::generate_user(
     std::optional<std::size_t> loaded_readonly;
     if (tx.v0 && r.unit() < 0.5) {
         loaded_readonly = pool_[targets[0]].owner == known_.sim_programs[program]
-            ? program_accounts_[(program + 1) % program_accounts_.size()].front()
-            : targets[0];
+                              ? program_accounts_[(program + 1) % program_accounts_.size()].front()
+                              : targets[0];
     }
 
     // Keys: writable signers, writable non-signers, read-only non-signers, then loaded ones.
@@ -635,8 +636,9 @@ void solana_chain::generate_user(
     const std::uint64_t used = 2000 + r.below(150'000);
     tx.compute_units_consumed = used + (budget ? 150 : 0);
     tx.fee = lamports_per_signature * tx.num_required_signatures
-        + (price * default_compute_limit + 999'999) / 1'000'000;
-    static constexpr std::array<std::string_view, 4> names = {"Swap", "Deposit", "Withdraw", "Route"};
+             + (price * default_compute_limit + 999'999) / 1'000'000;
+    static constexpr std::array<std::string_view, 4> names
+        = {"Swap", "Deposit", "Withdraw", "Route"};
     const std::string cb = "ComputeBudget111111111111111111111111111111";
     const std::string tk = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
     if (budget) {
@@ -648,14 +650,15 @@ void solana_chain::generate_user(
         "Program log: Instruction: " + std::string{names[r.below(names.size())]});
     const std::uint64_t err_kind = r.below(10);
     if (failed && err_kind < 7) {
-        tx.err_json = "{\"InstructionError\":[" + std::to_string(main_index) + ",{\"Custom\":6001}]}";
+        tx.err_json
+            = "{\"InstructionError\":[" + std::to_string(main_index) + ",{\"Custom\":6001}]}";
         tx.log_messages.emplace_back("Program log: Error: slippage tolerance exceeded");
         tx.log_messages.push_back(consumed_line(program_b58, used, limit));
         tx.log_messages.push_back(
             program_line(program_b58, "failed: custom program error: 0x1771"));
     } else if (failed && err_kind < 9) {
-        tx.err_json = "{\"InstructionError\":[" + std::to_string(main_index)
-            + ",\"InvalidAccountData\"]}";
+        tx.err_json
+            = "{\"InstructionError\":[" + std::to_string(main_index) + ",\"InvalidAccountData\"]}";
         tx.log_messages.push_back(consumed_line(program_b58, used, limit));
         tx.log_messages.push_back(
             program_line(program_b58, "failed: invalid account data for instruction"));
@@ -680,7 +683,7 @@ void solana_chain::generate_user(
         tx.log_messages.push_back(program_line(program_b58, "success"));
         if (failed) { // the program succeeded, the transaction did not
             tx.err_json = "{\"InsufficientFundsForRent\":{\"account_index\":"
-                + std::to_string(index_of(pool_[targets[0]].pubkey)) + "}}";
+                          + std::to_string(index_of(pool_[targets[0]].pubkey)) + "}}";
         }
     }
 
@@ -723,7 +726,8 @@ void solana_chain::generate_user(
             b.mint = known_.token_mint;
             std::copy(
                 pool_[i].data_prefix.begin() + token_owner_offset,
-                pool_[i].data_prefix.begin() + token_owner_offset + 32, b.owner.begin());
+                pool_[i].data_prefix.begin() + token_owner_offset + 32,
+                b.owner.begin());
             b.amount = st.token_amounts[i];
             b.decimals = token_decimals;
             out.push_back(b);

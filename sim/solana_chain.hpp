@@ -38,13 +38,13 @@ struct solana_chain_params {
     /// Nominal slot time used for block_time only (the real pace is the node's business), so the
     /// chain's content does not depend on how fast it is replayed.
     std::uint32_t nominal_slot_ms = 400;
-    double skip_rate = 0.04; ///< Probability that a leader window loses a run of slots.
-    double fork_rate = 0.02; ///< Probability that a slot is a dead minority-fork slot.
+    double skip_rate = 0.04;            ///< Probability that a leader window loses a run of slots.
+    double fork_rate = 0.02;            ///< Probability that a slot is a dead minority-fork slot.
     std::uint32_t min_transactions = 6; ///< Per block, votes included.
     std::uint32_t max_transactions = 30;
-    double vote_fraction = 0.7;   ///< Share of vote transactions in a block.
-    double failed_fraction = 0.1; ///< Share of non-vote transactions that fail with an `err`.
-    double v0_fraction = 0.4;     ///< Share of non-vote transactions with version 0.
+    double vote_fraction = 0.7;       ///< Share of vote transactions in a block.
+    double failed_fraction = 0.1;     ///< Share of non-vote transactions that fail with an `err`.
+    double v0_fraction = 0.4;         ///< Share of non-vote transactions with version 0.
     std::uint32_t pool_accounts = 24; ///< Accounts that non-vote transactions touch (>= 12).
     std::uint32_t validators = 16;
 };
@@ -55,12 +55,12 @@ enum class solana_slot_kind : std::uint8_t { block, skipped, dead };
 struct solana_slot {
     std::uint64_t slot = 0;
     solana_slot_kind kind = solana_slot_kind::skipped;
-    std::uint64_t parent_slot = 0;      ///< block, dead: the block it builds on.
-    schema::bytes32 blockhash{};        ///< block (dead: the hash its bank had).
+    std::uint64_t parent_slot = 0;        ///< block, dead: the block it builds on.
+    schema::bytes32 blockhash{};          ///< block (dead: the hash its bank had).
     schema::bytes32 previous_blockhash{}; ///< block, dead: the parent's blockhash.
-    std::uint64_t block_height = 0;     ///< block only.
-    std::int64_t block_time = 0;        ///< block, dead.
-    std::uint32_t transaction_count = 0; ///< block only.
+    std::uint64_t block_height = 0;       ///< block only.
+    std::int64_t block_time = 0;          ///< block, dead.
+    std::uint32_t transaction_count = 0;  ///< block only.
 };
 
 struct solana_instruction {
@@ -100,7 +100,7 @@ struct solana_transaction {
     schema::bytes32 recent_blockhash{};
     std::vector<solana_instruction> instructions;
     bool v0 = false;
-    std::vector<solana_lookup> lookups;          ///< v0 only.
+    std::vector<solana_lookup> lookups;           ///< v0 only.
     std::vector<schema::bytes32> loaded_writable; ///< Resolved through the lookups.
     std::vector<schema::bytes32> loaded_readonly;
     // Status meta.
@@ -187,7 +187,7 @@ struct solana_well_known {
     schema::bytes32 vote_program{};
     schema::bytes32 compute_budget_program{};
     schema::bytes32 token_program{};
-    schema::bytes32 lookup_table{}; ///< The address lookup table v0 transactions use.
+    schema::bytes32 lookup_table{};            ///< The address lookup table v0 transactions use.
     std::vector<schema::bytes32> sim_programs; ///< Synthetic programs owning pool accounts.
     schema::bytes32 token_mint{};
 };
@@ -216,13 +216,16 @@ public:
     /// True when `slot` was produced and is a block.
     [[nodiscard]] bool is_block(std::uint64_t slot) const noexcept;
     /// The highest block slot <= `slot` among produced slots.
-    [[nodiscard]] std::optional<std::uint64_t> block_at_or_before(std::uint64_t slot) const noexcept;
+    [[nodiscard]] std::optional<std::uint64_t> block_at_or_before(
+        std::uint64_t slot) const noexcept;
     /// Block slots in [from, to], ascending, at most `limit` of them.
     [[nodiscard]] std::vector<std::uint64_t> blocks_in(
         std::uint64_t from, std::uint64_t to, std::size_t limit = SIZE_MAX) const;
 
     /// How many generated blocks block() keeps (default 16).
-    void set_cache_size(std::size_t blocks) noexcept { cache_limit_ = std::max<std::size_t>(blocks, 1); }
+    void set_cache_size(std::size_t blocks) noexcept {
+        cache_limit_ = std::max<std::size_t>(blocks, 1);
+    }
     /// Full content of a produced block slot; nullptr for other slots. Cached.
     [[nodiscard]] std::shared_ptr<const solana_block> block(std::uint64_t slot);
 
@@ -270,10 +273,10 @@ private:
     std::vector<schema::bytes32> identities_;
     std::vector<schema::bytes32> vote_accounts_;
     solana_well_known known_;
-    std::vector<std::size_t> payers_;       ///< pool indexes owned by the system program
+    std::vector<std::size_t> payers_;         ///< pool indexes owned by the system program
     std::vector<std::size_t> token_accounts_; ///< pool indexes owned by the token program
     std::vector<std::vector<std::size_t>> program_accounts_; ///< per sim program
-    std::vector<std::string> program_names_; ///< sim programs, base58
+    std::vector<std::string> program_names_;                 ///< sim programs, base58
 
     // A few recent blocks, most recent last (blockSubscribe, getBlock and logs hit the same ones).
     std::deque<std::shared_ptr<const solana_block>> cache_;

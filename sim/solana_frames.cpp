@@ -299,7 +299,10 @@ void append_f64(std::string& out, double value) {
 // ---- envelopes ---------------------------------------------------------------------------------
 
 void append_solana_notification(
-    std::string& out, std::string_view method, std::string_view result, std::uint64_t subscription) {
+    std::string& out,
+    std::string_view method,
+    std::string_view result,
+    std::uint64_t subscription) {
     out += R"({"jsonrpc":"2.0","method":")";
     out += method;
     out += R"(","params":{"result":)";
@@ -344,7 +347,8 @@ std::string solana_error(
     return out;
 }
 
-std::string solana_context(std::uint64_t slot, std::string_view value, std::string_view api_version) {
+std::string solana_context(
+    std::uint64_t slot, std::string_view value, std::string_view api_version) {
     std::string out = R"({"context":{"slot":)";
     solana_json::append_u64(out, slot);
     if (!api_version.empty()) {
@@ -431,7 +435,9 @@ std::string solana_signature_value(std::string_view err_json) {
     return out;
 }
 
-std::string solana_received_signature_value() { return R"("receivedSignature")"; }
+std::string solana_received_signature_value() {
+    return R"("receivedSignature")";
+}
 
 std::string solana_block_update(
     std::uint64_t slot, std::string_view block_json, std::string_view err_json) {
@@ -517,7 +523,8 @@ std::vector<std::uint8_t> zstd_raw_frame(std::span<const std::uint8_t> bytes) {
         out.push_back(static_cast<std::uint8_t>(header >> 8U));
         out.push_back(static_cast<std::uint8_t>(header >> 16U));
         out.insert(
-            out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(pos),
+            out.end(),
+            bytes.begin() + static_cast<std::ptrdiff_t>(pos),
             bytes.begin() + static_cast<std::ptrdiff_t>(pos + len));
         pos += len;
     } while (pos < n);
@@ -552,7 +559,8 @@ std::size_t solana_encoder::key_hash::operator()(const schema::bytes32& key) con
     return static_cast<std::size_t>(v);
 }
 
-solana_encoder::solana_encoder(const solana_chain& chain) : known_(chain.well_known()) {
+solana_encoder::solana_encoder(const solana_chain& chain)
+  : known_(chain.well_known()) {
     for (const auto& acct : chain.pool()) {
         (void)name(acct.pubkey);
         (void)name(acct.owner);
@@ -603,7 +611,8 @@ bool solana_encoder::append_block(
     const auto selected = [&config](const solana_transaction& tx) {
         return !config.mentions || tx.mentions(*config.mentions);
     };
-    if (config.details == solana_tx_details::full || config.details == solana_tx_details::accounts) {
+    if (config.details == solana_tx_details::full
+        || config.details == solana_tx_details::accounts) {
         out += R"(,"transactions":[)";
         for (const auto& tx : block.transactions) {
             if (!selected(tx)) {
@@ -917,7 +926,10 @@ void solana_encoder::append_token_balances(
 }
 
 void solana_encoder::append_meta(
-    std::string& out, const solana_transaction& tx, const solana_block_config& config, bool parsed) {
+    std::string& out,
+    const solana_transaction& tx,
+    const solana_block_config& config,
+    bool parsed) {
     (void)config;
     out += R"({"err":)";
     append_err(out, tx.err_json);

@@ -5,9 +5,8 @@
 // strings escaped as serde_json escapes them. PubSub envelopes (protocols/solana.md §1.2-1.4) and
 // HTTP results (§2.1). Pure: no I/O, no clock.
 
-#include "sim/solana_chain.hpp"
-
 #include "schema/codec.hpp"
+#include "sim/solana_chain.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +23,13 @@ enum class solana_commitment : std::uint8_t { processed, confirmed, finalized };
 /// Transaction encodings of getBlock/blockSubscribe. `binary` is the legacy bare base58 string.
 enum class solana_tx_encoding : std::uint8_t { binary, base58, base64, json, json_parsed };
 /// Account data encodings. `binary` is the legacy bare base58 string (the PubSub default).
-enum class solana_account_encoding : std::uint8_t { binary, base58, base64, base64_zstd, json_parsed };
+enum class solana_account_encoding : std::uint8_t {
+    binary,
+    base58,
+    base64,
+    base64_zstd,
+    json_parsed
+};
 enum class solana_tx_details : std::uint8_t { full, accounts, signatures, none };
 
 [[nodiscard]] std::string_view to_string(solana_commitment c) noexcept;
@@ -175,8 +180,7 @@ private:
         const solana_transaction& tx,
         const solana_block_config& config,
         bool parsed);
-    void append_token_balances(
-        std::string& out, const std::vector<solana_token_balance>& balances);
+    void append_token_balances(std::string& out, const std::vector<solana_token_balance>& balances);
     void append_account_data(
         std::string& out,
         const solana_account_state& account,

@@ -24,7 +24,9 @@ std::string id_text(const rapidjson::Value& id) {
 }
 
 /// jsonrpc-core's Id: null, a u64 or a string.
-bool valid_id(const rapidjson::Value& id) { return id.IsNull() || id.IsUint64() || id.IsString(); }
+bool valid_id(const rapidjson::Value& id) {
+    return id.IsNull() || id.IsUint64() || id.IsString();
+}
 
 std::optional<std::string> handle_one(
     const rapidjson::Value& request, const solana_method_handler& handler) {
@@ -43,13 +45,14 @@ std::optional<std::string> handle_one(
     const auto version = request.FindMember("jsonrpc");
     const auto method = request.FindMember("method");
     const auto params = request.FindMember("params");
-    const bool bad_version = version != request.MemberEnd()
-        && (!version->value.IsString()
-            || std::string_view(version->value.GetString(), version->value.GetStringLength())
-                != "2.0");
+    const bool bad_version
+        = version != request.MemberEnd()
+          && (!version->value.IsString()
+              || std::string_view(version->value.GetString(), version->value.GetStringLength())
+                     != "2.0");
     const bool bad_method = method == request.MemberEnd() || !method->value.IsString();
     const bool bad_params = params != request.MemberEnd() && !params->value.IsArray()
-        && !params->value.IsObject() && !params->value.IsNull();
+                            && !params->value.IsObject() && !params->value.IsNull();
     if (bad_version || bad_method || bad_params) {
         return solana_error(id, solana_errc::invalid_request, "Invalid request");
     }
@@ -155,8 +158,8 @@ bool valid_utf8(std::string_view text) noexcept {
             }
             cp = (cp << 6U) | (cc & 0x3FU);
         }
-        const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800)
-            || (len == 4 && cp < 0x10000);
+        const bool overlong
+            = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
         if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
             return false;
         }
@@ -190,7 +193,8 @@ std::string serde_describe(const rapidjson::Value& value) {
         return out + "`";
     }
     if (value.IsString()) {
-        return "string " + quoted_debug(std::string_view(value.GetString(), value.GetStringLength()));
+        return "string "
+               + quoted_debug(std::string_view(value.GetString(), value.GetStringLength()));
     }
     if (value.IsArray()) {
         return "sequence";
@@ -203,11 +207,13 @@ solana_rpc_error invalid_params(std::string message) {
 }
 
 solana_rpc_error invalid_type(const rapidjson::Value& value, std::string_view expected) {
-    return invalid_params("invalid type: " + serde_describe(value) + ", expected " + std::string(expected));
+    return invalid_params(
+        "invalid type: " + serde_describe(value) + ", expected " + std::string(expected));
 }
 
 std::string unknown_variant(std::string_view got, std::string_view expected_list) {
-    return "unknown variant `" + std::string(got) + "`, expected one of " + std::string(expected_list);
+    return "unknown variant `" + std::string(got) + "`, expected one of "
+           + std::string(expected_list);
 }
 
 std::variant<solana_positional, solana_rpc_error> solana_positional::from(
@@ -251,7 +257,8 @@ const rapidjson::Value* solana_positional::at(std::size_t i) const noexcept {
     return v.IsNull() ? nullptr : &v;
 }
 
-solana_config_reader::solana_config_reader(const rapidjson::Value* value, std::string_view struct_name) {
+solana_config_reader::solana_config_reader(
+    const rapidjson::Value* value, std::string_view struct_name) {
     if (value == nullptr || value->IsNull()) {
         return;
     }
@@ -272,15 +279,17 @@ const rapidjson::Value* solana_config_reader::raw(std::string_view key) const no
     if (object_ == nullptr) {
         return nullptr;
     }
-    const auto it = object_->FindMember(
-        rapidjson::Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+    const auto it = object_->FindMember(rapidjson::Value(
+        rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
     if (it == object_->MemberEnd() || it->value.IsNull()) {
         return nullptr;
     }
     return &it->value;
 }
 
-bool solana_config_reader::has(std::string_view key) const noexcept { return raw(key) != nullptr; }
+bool solana_config_reader::has(std::string_view key) const noexcept {
+    return raw(key) != nullptr;
+}
 
 std::optional<std::string> solana_config_reader::string(std::string_view key) {
     const rapidjson::Value* v = raw(key);
@@ -323,26 +332,38 @@ std::optional<T> read_enum(
 
 std::optional<solana_commitment> solana_config_reader::commitment() {
     return read_enum<solana_commitment>(
-        *this, "commitment", "CommitmentLevel", "`processed`, `confirmed`, `finalized`",
+        *this,
+        "commitment",
+        "CommitmentLevel",
+        "`processed`, `confirmed`, `finalized`",
         parse_commitment);
 }
 
 std::optional<solana_tx_encoding> solana_config_reader::tx_encoding() {
     return read_enum<solana_tx_encoding>(
-        *this, "encoding", "UiTransactionEncoding",
-        "`binary`, `base64`, `base58`, `json`, `jsonParsed`", parse_tx_encoding);
+        *this,
+        "encoding",
+        "UiTransactionEncoding",
+        "`binary`, `base64`, `base58`, `json`, `jsonParsed`",
+        parse_tx_encoding);
 }
 
 std::optional<solana_account_encoding> solana_config_reader::account_encoding() {
     return read_enum<solana_account_encoding>(
-        *this, "encoding", "UiAccountEncoding",
-        "`binary`, `base58`, `base64`, `jsonParsed`, `base64+zstd`", parse_account_encoding);
+        *this,
+        "encoding",
+        "UiAccountEncoding",
+        "`binary`, `base58`, `base64`, `jsonParsed`, `base64+zstd`",
+        parse_account_encoding);
 }
 
 std::optional<solana_tx_details> solana_config_reader::tx_details() {
     return read_enum<solana_tx_details>(
-        *this, "transactionDetails", "TransactionDetails",
-        "`full`, `signatures`, `none`, `accounts`", parse_tx_details);
+        *this,
+        "transactionDetails",
+        "TransactionDetails",
+        "`full`, `signatures`, `none`, `accounts`",
+        parse_tx_details);
 }
 
 std::optional<bool> solana_config_reader::boolean(std::string_view key) {
@@ -357,7 +378,8 @@ std::optional<bool> solana_config_reader::boolean(std::string_view key) {
     return v->GetBool();
 }
 
-std::optional<std::uint64_t> solana_config_reader::u64(std::string_view key, std::string_view type) {
+std::optional<std::uint64_t> solana_config_reader::u64(
+    std::string_view key, std::string_view type) {
     const rapidjson::Value* v = raw(key);
     if (v == nullptr) {
         return std::nullopt;

@@ -6,9 +6,8 @@
 // notifications (no id), batches answered as arrays. Parameter errors read like serde's
 // ("Invalid params: invalid type: integer `5`, expected a string."). Pure: text in, text out.
 
-#include "sim/solana_frames.hpp"
-
 #include "schema/codec.hpp"
+#include "sim/solana_frames.hpp"
 
 #include <rapidjson/document.h>
 
@@ -72,7 +71,8 @@ using solana_method_handler = std::function<solana_outcome(const solana_call&)>;
 /// "boolean `true`", "null", "map", "sequence", "floating point `1.5`".
 [[nodiscard]] std::string serde_describe(const rapidjson::Value& value);
 /// "Invalid params: invalid type: <describe>, expected <expected>."
-[[nodiscard]] solana_rpc_error invalid_type(const rapidjson::Value& value, std::string_view expected);
+[[nodiscard]] solana_rpc_error invalid_type(
+    const rapidjson::Value& value, std::string_view expected);
 [[nodiscard]] solana_rpc_error invalid_params(std::string message);
 
 /// Positional parameters of a call, with jsonrpc-derive's arity errors.
@@ -108,7 +108,8 @@ public:
 
     [[nodiscard]] std::optional<solana_commitment> commitment();
     [[nodiscard]] std::optional<bool> boolean(std::string_view key);
-    [[nodiscard]] std::optional<std::uint64_t> u64(std::string_view key, std::string_view type = "u64");
+    [[nodiscard]] std::optional<std::uint64_t> u64(
+        std::string_view key, std::string_view type = "u64");
     [[nodiscard]] std::optional<std::string> string(std::string_view key);
     [[nodiscard]] std::optional<solana_tx_encoding> tx_encoding();
     [[nodiscard]] std::optional<solana_account_encoding> account_encoding();

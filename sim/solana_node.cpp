@@ -1,4 +1,5 @@
 #include "sim/solana_node.hpp"
+
 #include "sim/solana_random.hpp"
 
 #include <rapidjson/document.h>
@@ -32,7 +33,8 @@ std::string request_id(std::string_view body) {
     if (it->value.IsUint64()) {
         solana_json::append_u64(out, it->value.GetUint64());
     } else if (it->value.IsString()) {
-        solana_json::append_string(out, std::string_view(it->value.GetString(), it->value.GetStringLength()));
+        solana_json::append_string(
+            out, std::string_view(it->value.GetString(), it->value.GetStringLength()));
     } else {
         out = "null";
     }
@@ -82,16 +84,16 @@ solana_node_config normalized(solana_node_config c) {
 } // namespace
 
 solana_node::solana_node(const options& opts, server& srv, truth_writer& truth)
-    : solana_node(solana_node_config_from(opts), srv, truth) {}
+  : solana_node(solana_node_config_from(opts), srv, truth) {}
 
 solana_node::solana_node(solana_node_config config, server& srv, truth_writer& truth)
-    : config_(normalized(std::move(config))),
-      server_(srv),
-      truth_(truth),
-      chain_(config_.chain),
-      encoder_(chain_),
-      pubsub_(config_.pubsub, chain_, encoder_, levels_, *this),
-      rpc_(chain_, encoder_, levels_, config_.pubsub.version) {
+  : config_(normalized(std::move(config)))
+  , server_(srv)
+  , truth_(truth)
+  , chain_(config_.chain)
+  , encoder_(chain_)
+  , pubsub_(config_.pubsub, chain_, encoder_, levels_, *this)
+  , rpc_(chain_, encoder_, levels_, config_.pubsub.version) {
     // Blocks are needed again at confirmed and at finalized; keep them until then if cheap.
     chain_.set_cache_size(std::min<std::size_t>(
         config_.finalize_depth + 4, config_.firehose ? firehose_cache_blocks : 64));
@@ -113,7 +115,8 @@ solana_node::solana_node(solana_node_config config, server& srv, truth_writer& t
     http.error_reply = [this](std::string_view body) { return rpc_error_reply(body); };
     http.error_seed = config_.fault_seed ^ 0x50'4c'41'4eULL;
     http.max_body_bytes = std::size_t{50} * 1024; // Agave's MAX_REQUEST_BODY_SIZE
-    http.not_post_reply = http_reply{405, "Used HTTP Method is not allowed. POST or OPTIONS is required", "text/plain"};
+    http.not_post_reply = http_reply{
+        405, "Used HTTP Method is not allowed. POST or OPTIONS is required", "text/plain"};
     server_.add(std::move(http));
 
     // History that predates every client.
@@ -122,7 +125,9 @@ solana_node::solana_node(solana_node_config config, server& srv, truth_writer& t
     }
 }
 
-solana_node::~solana_node() { stop(); }
+solana_node::~solana_node() {
+    stop();
+}
 
 std::uint64_t solana_node::now_ms() const {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -318,7 +323,8 @@ void solana_node::firehose_step() {
     }
 }
 
-// ---- delivery ------------------------------------------------------------------------------------
+// ---- delivery
+// ------------------------------------------------------------------------------------
 
 solana_node::session_state* solana_node::state_of(std::uint64_t id) {
     const auto it = sessions_.find(id);
@@ -409,12 +415,13 @@ void solana_node::send_malformed(session_state& st) {
     } else {
         if (!oversized_frame_) {
             std::string buffer = ws_frame::start_buffer(config_.oversized_bytes);
-            const std::string_view head =
-                R"({"jsonrpc":"2.0","method":"slotNotification","params":{"result":{"padding":")";
+            const std::string_view head
+                = R"({"jsonrpc":"2.0","method":"slotNotification","params":{"result":{"padding":")";
             const std::string_view tail = R"("},"subscription":18446744073709551615}})";
             buffer += head;
             const std::size_t fixed = head.size() + tail.size();
-            buffer.append(config_.oversized_bytes > fixed ? config_.oversized_bytes - fixed : 0, 'x');
+            buffer.append(
+                config_.oversized_bytes > fixed ? config_.oversized_bytes - fixed : 0, 'x');
             buffer += tail;
             oversized_frame_ = ws_frame::adopt(std::move(buffer));
         }
@@ -441,7 +448,9 @@ http_reply solana_node::rpc_error_reply(std::string_view body) {
         return http_reply{
             200,
             solana_error(
-                id, solana_errc::node_unhealthy, "Node is behind by 42 slots",
+                id,
+                solana_errc::node_unhealthy,
+                "Node is behind by 42 slots",
                 R"({"numSlotsBehind":42})"),
             "application/json; charset=utf-8"};
     case 2:
@@ -451,14 +460,18 @@ http_reply solana_node::rpc_error_reply(std::string_view body) {
             "application/json; charset=utf-8"};
     default:
         return http_reply{
-            500, solana_error(id, solana_errc::internal_error, "Internal error"),
+            500,
+            solana_error(id, solana_errc::internal_error, "Internal error"),
             "application/json; charset=utf-8"};
     }
 }
 
-// ---- ws_handler ------------------------------------------------------------------------------------
+// ---- ws_handler
+// ------------------------------------------------------------------------------------
 
-bool solana_node::accept_connection() { return !outage_active_; }
+bool solana_node::accept_connection() {
+    return !outage_active_;
+}
 
 void solana_node::on_open(ws_session& session) {
     auto st = std::make_unique<session_state>();

@@ -32,7 +32,7 @@ namespace ledgertap::sim {
 struct solana_node_config {
     std::string ws_name = "solana_ws";
     std::string rpc_name = "solana_rpc";
-    std::uint16_t ws_port = 0;  ///< 0 = let the kernel pick
+    std::uint16_t ws_port = 0; ///< 0 = let the kernel pick
     std::uint16_t rpc_port = 0;
     solana_chain_params chain;
     std::chrono::microseconds slot_time{400'000};
@@ -66,7 +66,9 @@ inline constexpr std::size_t solana_max_inbound_bytes = 4096;
 /// the server's service thread. Owns its chain; does not own the server or the truth writer,
 /// which must outlive it, and the server must be stopped before the node is destroyed (it holds
 /// a pointer to this handler).
-class solana_node final : public ws_handler, private solana_pubsub_output {
+class solana_node final
+  : public ws_handler
+  , private solana_pubsub_output {
 public:
     solana_node(const options& opts, server& srv, truth_writer& truth);
     solana_node(solana_node_config config, server& srv, truth_writer& truth);

@@ -10,10 +10,10 @@ namespace ledgertap::sim {
 
 namespace {
 
-constexpr std::size_t max_filters = 4;            // MAX_GET_PROGRAM_ACCOUNT_FILTERS
-constexpr std::size_t max_memcmp_bytes = 128;     // MAX_DATA_SIZE
-constexpr std::size_t max_memcmp_base58 = 175;    // MAX_DATA_BASE58_SIZE
-constexpr std::size_t max_memcmp_base64 = 172;    // MAX_DATA_BASE64_SIZE
+constexpr std::size_t max_filters = 4;         // MAX_GET_PROGRAM_ACCOUNT_FILTERS
+constexpr std::size_t max_memcmp_bytes = 128;  // MAX_DATA_SIZE
+constexpr std::size_t max_memcmp_base58 = 175; // MAX_DATA_BASE58_SIZE
+constexpr std::size_t max_memcmp_base64 = 172; // MAX_DATA_BASE64_SIZE
 constexpr std::size_t token_account_len = 165;
 constexpr std::size_t token_state_offset = 108;
 
@@ -26,7 +26,9 @@ solana_rpc_error method_not_found() {
     return solana_rpc_error{solana_errc::method_not_found, "Method not found", {}};
 }
 
-std::size_t kind_index(solana_sub_kind k) { return static_cast<std::size_t>(k); }
+std::size_t kind_index(solana_sub_kind k) {
+    return static_cast<std::size_t>(k);
+}
 
 std::string slice_key(const std::optional<solana_data_slice>& slice) {
     if (!slice) {
@@ -37,8 +39,8 @@ std::string slice_key(const std::optional<solana_data_slice>& slice) {
 
 /// The position of the first character outside the base58 alphabet, if any.
 std::optional<std::pair<char, std::size_t>> bad_base58_char(std::string_view text) {
-    static constexpr std::string_view alphabet =
-        "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    static constexpr std::string_view alphabet
+        = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (alphabet.find(text[i]) == std::string_view::npos) {
             return std::pair{text[i], i};
@@ -83,14 +85,16 @@ solana_pubsub::solana_pubsub(
     solana_encoder& encoder,
     const solana_levels& levels,
     solana_pubsub_output& output)
-    : config_(std::move(config)),
-      chain_(chain),
-      encoder_(encoder),
-      levels_(levels),
-      output_(output),
-      next_id_(config_.first_subscription_id) {}
+  : config_(std::move(config))
+  , chain_(chain)
+  , encoder_(encoder)
+  , levels_(levels)
+  , output_(output)
+  , next_id_(config_.first_subscription_id) {}
 
-void solana_pubsub::open(std::uint64_t session) { sessions_[session]; }
+void solana_pubsub::open(std::uint64_t session) {
+    sessions_[session];
+}
 
 void solana_pubsub::close(std::uint64_t session) {
     const auto it = sessions_.find(session);
@@ -139,7 +143,8 @@ bool solana_pubsub::streams_blocks_or_logs(std::uint64_t session) const {
     return std::any_of(it->second.begin(), it->second.end(), [this](std::uint64_t id) {
         const auto sub = subs_.find(id);
         return sub != subs_.end()
-            && (sub->second.kind == solana_sub_kind::block || sub->second.kind == solana_sub_kind::logs);
+               && (sub->second.kind == solana_sub_kind::block
+                   || sub->second.kind == solana_sub_kind::logs);
     });
 }
 
@@ -151,7 +156,8 @@ void solana_pubsub::handle(std::uint64_t session, std::string_view text) {
     }
 }
 
-// ---- requests ------------------------------------------------------------------------------------
+// ---- requests
+// ------------------------------------------------------------------------------------
 
 solana_outcome solana_pubsub::dispatch(std::uint64_t session, const solana_call& call) {
     const std::string& m = call.method;
@@ -162,13 +168,21 @@ solana_outcome solana_pubsub::dispatch(std::uint64_t session, const solana_call&
         return solana_version_json(config_.version);
     }
     const auto ends_with = [&m](std::string_view suffix) {
-        return m.size() > suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
+        return m.size() > suffix.size()
+               && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     if (ends_with("Unsubscribe")) {
         const std::string base = m.substr(0, m.size() - 11);
-        static const std::set<std::string, std::less<>> known = {
-            "slot", "slotsUpdates", "root", "vote", "block", "logs", "account", "program",
-            "signature"};
+        static const std::set<std::string, std::less<>> known
+            = {"slot",
+               "slotsUpdates",
+               "root",
+               "vote",
+               "block",
+               "logs",
+               "account",
+               "program",
+               "signature"};
         if (known.count(base) == 0 || (base == "block" && !config_.enable_block_subscription)
             || (base == "vote" && !config_.enable_vote_subscription)) {
             return method_not_found();
@@ -185,10 +199,10 @@ solana_outcome solana_pubsub::dispatch(std::uint64_t session, const solana_call&
         if (auto e = solana_positional::expect_none(call)) {
             return *e;
         }
-        sub.kind = m == "slotSubscribe"       ? solana_sub_kind::slot
-            : m == "slotsUpdatesSubscribe" ? solana_sub_kind::slots_updates
-            : m == "rootSubscribe"         ? solana_sub_kind::root
-                                           : solana_sub_kind::vote;
+        sub.kind = m == "slotSubscribe"           ? solana_sub_kind::slot
+                   : m == "slotsUpdatesSubscribe" ? solana_sub_kind::slots_updates
+                   : m == "rootSubscribe"         ? solana_sub_kind::root
+                                                  : solana_sub_kind::vote;
         sub.key = m;
     } else if (m == "accountSubscribe") {
         parsed = parse_account(call, sub);
@@ -289,7 +303,7 @@ solana_outcome solana_pubsub::parse_account(const solana_call& call, subscriptio
     sub.kind = solana_sub_kind::account;
     sub.pubkey = *pubkey;
     sub.key = "account:" + key + ":" + std::string(to_string(sub.commitment)) + ":"
-        + std::to_string(static_cast<int>(sub.encoding)) + ":" + slice_key(sub.slice);
+              + std::to_string(static_cast<int>(sub.encoding)) + ":" + slice_key(sub.slice);
     return std::string{};
 }
 
@@ -320,7 +334,8 @@ solana_outcome solana_pubsub::parse_program(const solana_call& call, subscriptio
         }
         for (const auto& f : filters->GetArray()) {
             program_filter pf;
-            if (f.IsString() && std::string_view(f.GetString(), f.GetStringLength()) == "tokenAccountState") {
+            if (f.IsString()
+                && std::string_view(f.GetString(), f.GetStringLength()) == "tokenAccountState") {
                 pf.kind = filter_kind::token_account_state;
                 sub.filters.push_back(std::move(pf));
                 filters_key += "T;";
@@ -328,7 +343,8 @@ solana_outcome solana_pubsub::parse_program(const solana_call& call, subscriptio
             }
             const std::string_view variants = "`memcmp`, `dataSize`, `tokenAccountState`";
             if (f.IsString()) {
-                return invalid_params(unknown_variant(std::string_view(f.GetString(), f.GetStringLength()), variants));
+                return invalid_params(unknown_variant(
+                    std::string_view(f.GetString(), f.GetStringLength()), variants));
             }
             if (!f.IsObject() || f.MemberCount() != 1) {
                 return invalid_type(f, "enum RpcFilterType");
@@ -377,8 +393,8 @@ solana_outcome solana_pubsub::parse_program(const solana_call& call, subscriptio
                         if (const auto bad = bad_base58_char(text)) {
                             return invalid_params(
                                 "Invalid param: Base58DecodeError(InvalidCharacter { character: '"
-                                + std::string(1, bad->first) + "', index: "
-                                + std::to_string(bad->second) + " })");
+                                + std::string(1, bad->first)
+                                + "', index: " + std::to_string(bad->second) + " })");
                         }
                         pf.bytes = *schema::base58_decode(text);
                     } else if (encoding == "base64") {
@@ -391,7 +407,8 @@ solana_outcome solana_pubsub::parse_program(const solana_call& call, subscriptio
                         }
                         pf.bytes = *decoded;
                     } else {
-                        return invalid_params(unknown_variant(encoding, "`base58`, `base64`, `bytes`"));
+                        return invalid_params(
+                            unknown_variant(encoding, "`base58`, `base64`, `bytes`"));
                     }
                 } else {
                     return invalid_type(*bytes, "a string");
@@ -416,8 +433,8 @@ solana_outcome solana_pubsub::parse_program(const solana_call& call, subscriptio
     sub.kind = solana_sub_kind::program;
     sub.pubkey = *pubkey;
     sub.key = "program:" + key + ":" + std::string(to_string(sub.commitment)) + ":"
-        + std::to_string(static_cast<int>(sub.encoding)) + ":" + slice_key(sub.slice) + ":"
-        + filters_key;
+              + std::to_string(static_cast<int>(sub.encoding)) + ":" + slice_key(sub.slice) + ":"
+              + filters_key;
     return std::string{};
 }
 
@@ -478,7 +495,7 @@ solana_outcome solana_pubsub::parse_logs(const solana_call& call, subscription& 
     }
     sub.kind = solana_sub_kind::logs;
     sub.key = "logs:" + std::to_string(static_cast<int>(sub.logs)) + ":" + mentioned + ":"
-        + std::string(to_string(sub.commitment));
+              + std::string(to_string(sub.commitment));
     return std::string{};
 }
 
@@ -507,7 +524,7 @@ solana_outcome solana_pubsub::parse_signature(const solana_call& call, subscript
     sub.signature = *sig;
     sub.location = chain_.locate_signature(*sig);
     sub.key = "signature:" + text + ":" + std::string(to_string(sub.commitment)) + ":"
-        + (sub.enable_received ? "r" : "-");
+              + (sub.enable_received ? "r" : "-");
     return std::string{};
 }
 
@@ -555,7 +572,9 @@ solana_outcome solana_pubsub::parse_block(const solana_call& call, subscription&
     }
     if (sub.commitment == solana_commitment::processed) {
         return solana_rpc_error{
-            solana_errc::invalid_params, "Method does not support commitment below `confirmed`", {}};
+            solana_errc::invalid_params,
+            "Method does not support commitment below `confirmed`",
+            {}};
     }
     if (mentioned) {
         const auto key = parse_pubkey(*mentioned);
@@ -565,15 +584,17 @@ solana_outcome solana_pubsub::parse_block(const solana_call& call, subscription&
         sub.block.mentions = *key;
     }
     sub.kind = solana_sub_kind::block;
-    sub.key = "block:" + mentioned.value_or("*") + ":" + std::string(to_string(sub.commitment)) + ":"
-        + std::to_string(static_cast<int>(sub.block.encoding)) + ":"
-        + std::to_string(static_cast<int>(sub.block.details)) + ":"
-        + (sub.block.rewards ? "r" : "-") + ":"
-        + (sub.block.max_supported_version ? std::to_string(*sub.block.max_supported_version) : "-");
+    sub.key = "block:" + mentioned.value_or("*") + ":" + std::string(to_string(sub.commitment))
+              + ":" + std::to_string(static_cast<int>(sub.block.encoding)) + ":"
+              + std::to_string(static_cast<int>(sub.block.details)) + ":"
+              + (sub.block.rewards ? "r" : "-") + ":"
+              + (sub.block.max_supported_version ? std::to_string(*sub.block.max_supported_version)
+                                                 : "-");
     return std::string{};
 }
 
-// ---- notifications -------------------------------------------------------------------------------
+// ---- notifications
+// -------------------------------------------------------------------------------
 
 void solana_pubsub::emit_frame(subscription& sub, std::string_view method, std::string&& buffer) {
     buffer += R"(,"subscription":)";
@@ -622,8 +643,11 @@ void solana_pubsub::slot_produced(const solana_slot& slot, std::uint64_t now_ms)
     };
     if (updates) {
         to_updates(solana_slots_update(
-            solana_slot_update::first_shred_received, slot.slot, now_ms > 200 ? now_ms - 200 : now_ms));
-        to_updates(solana_slots_update(solana_slot_update::created_bank, slot.slot, now_ms, slot.parent_slot));
+            solana_slot_update::first_shred_received,
+            slot.slot,
+            now_ms > 200 ? now_ms - 200 : now_ms));
+        to_updates(solana_slots_update(
+            solana_slot_update::created_bank, slot.slot, now_ms, slot.parent_slot));
     }
     if (!slot_subs.empty()) {
         const std::string result = solana_slot_result(slot.slot, slot.parent_slot, root);
@@ -646,10 +670,10 @@ void solana_pubsub::slot_produced(const solana_slot& slot, std::uint64_t now_ms)
         block = chain_.block(slot.slot);
     }
     if (updates) {
-        const std::string completed =
-            solana_slots_update(solana_slot_update::completed, slot.slot, now_ms);
-        const std::string frozen =
-            solana_slots_update(solana_slot_update::frozen, slot.slot, now_ms, 0, block->stats);
+        const std::string completed
+            = solana_slots_update(solana_slot_update::completed, slot.slot, now_ms);
+        const std::string frozen
+            = solana_slots_update(solana_slot_update::frozen, slot.slot, now_ms, 0, block->stats);
         // "may freeze the bank before shreds are all inserted": completed sometimes comes last.
         if (mix(chain_.params().seed, slot.slot) % 5 == 0) {
             to_updates(frozen);
@@ -671,8 +695,10 @@ void solana_pubsub::slot_produced(const solana_slot& slot, std::uint64_t now_ms)
         const auto it = subs_.find(id);
         if (it != subs_.end()) {
             it->second.received_sent = true;
-            emit(it->second, "signatureNotification",
-                 solana_context(slot.slot, solana_received_signature_value()));
+            emit(
+                it->second,
+                "signatureNotification",
+                solana_context(slot.slot, solana_received_signature_value()));
         }
     }
     if (!vote_subs.empty()) {
@@ -698,8 +724,8 @@ void solana_pubsub::slot_confirmed(std::span<const std::uint64_t> blocks, std::u
     }
     const std::uint64_t trigger = blocks.back();
     if (any(solana_sub_kind::slots_updates)) {
-        const std::string result =
-            solana_slots_update(solana_slot_update::optimistic_confirmation, trigger, now_ms);
+        const std::string result
+            = solana_slots_update(solana_slot_update::optimistic_confirmation, trigger, now_ms);
         std::vector<std::uint64_t> ids;
         for (const auto& [id, sub] : subs_) {
             if (sub.kind == solana_sub_kind::slots_updates) {
@@ -756,13 +782,17 @@ bool solana_pubsub::matches(const subscription& sub, const solana_account_state&
             break;
         case filter_kind::memcmp:
             if (f.offset > account.data.size() || f.bytes.size() > account.data.size() - f.offset
-                || !std::equal(f.bytes.begin(), f.bytes.end(), account.data.begin() + static_cast<std::ptrdiff_t>(f.offset))) {
+                || !std::equal(
+                    f.bytes.begin(),
+                    f.bytes.end(),
+                    account.data.begin() + static_cast<std::ptrdiff_t>(f.offset))) {
                 return false;
             }
             break;
         case filter_kind::token_account_state:
             if (account.owner != chain_.well_known().token_program
-                || account.data.size() != token_account_len || account.data[token_state_offset] == 0) {
+                || account.data.size() != token_account_len
+                || account.data[token_state_offset] == 0) {
                 return false;
             }
             break;
@@ -817,9 +847,10 @@ void solana_pubsub::notify_level(solana_commitment level, std::uint64_t slot) {
             std::string value;
             for (const std::uint64_t id : logs) {
                 with_sub(id, [&](subscription& sub) {
-                    const bool wanted = sub.logs == logs_filter::all_with_votes
-                        || (sub.logs == logs_filter::all && !tx.is_vote)
-                        || (sub.logs == logs_filter::mentions && tx.mentions(sub.pubkey));
+                    const bool wanted
+                        = sub.logs == logs_filter::all_with_votes
+                          || (sub.logs == logs_filter::all && !tx.is_vote)
+                          || (sub.logs == logs_filter::mentions && tx.mentions(sub.pubkey));
                     if (!wanted) {
                         return;
                     }
@@ -835,17 +866,22 @@ void solana_pubsub::notify_level(solana_commitment level, std::uint64_t slot) {
         for (const std::uint64_t id : accounts) {
             with_sub(id, [&](subscription& sub) {
                 if (sub.pubkey == account.pubkey) {
-                    emit(sub, "accountNotification",
-                         solana_context(slot, encoder_.account_value(account, sub.encoding, sub.slice)));
+                    emit(
+                        sub,
+                        "accountNotification",
+                        solana_context(
+                            slot, encoder_.account_value(account, sub.encoding, sub.slice)));
                 }
             });
         }
         for (const std::uint64_t id : programs) {
             with_sub(id, [&](subscription& sub) {
                 if (sub.pubkey == account.owner && matches(sub, account)) {
-                    emit(sub, "programNotification",
-                         solana_context(
-                             slot, encoder_.keyed_account_value(account, sub.encoding, sub.slice)));
+                    emit(
+                        sub,
+                        "programNotification",
+                        solana_context(
+                            slot, encoder_.keyed_account_value(account, sub.encoding, sub.slice)));
                 }
             });
         }
@@ -853,7 +889,10 @@ void solana_pubsub::notify_level(solana_commitment level, std::uint64_t slot) {
     for (const std::uint64_t id : signatures) {
         with_sub(id, [&](subscription& sub) {
             const auto& tx = block->transactions.at(sub.location->index);
-            emit(sub, "signatureNotification", solana_context(slot, solana_signature_value(tx.err_json)));
+            emit(
+                sub,
+                "signatureNotification",
+                solana_context(slot, solana_signature_value(tx.err_json)));
         });
         remove(id); // one-shot: the processed notification is final
     }
@@ -890,7 +929,8 @@ void solana_pubsub::notify_blocks(solana_commitment level, std::uint64_t trigger
             if (!block) {
                 continue;
             }
-            std::string buffer = notification_head("blockNotification", std::size_t{1024} * block->transactions.size());
+            std::string buffer = notification_head(
+                "blockNotification", std::size_t{1024} * block->transactions.size());
             buffer += R"({"context":{"slot":)";
             solana_json::append_u64(buffer, s);
             buffer += R"(},"value":{"slot":)";

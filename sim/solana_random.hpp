@@ -58,7 +58,8 @@ namespace detail {
 /// A splitmix64 sequence. Cheap to create: one per slot, per transaction, per account.
 class prng {
 public:
-    explicit constexpr prng(std::uint64_t key) noexcept : state_(key) {}
+    explicit constexpr prng(std::uint64_t key) noexcept
+      : state_(key) {}
 
     constexpr std::uint64_t next() noexcept {
         state_ += 0x9E3779B97F4A7C15ULL;

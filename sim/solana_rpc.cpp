@@ -7,8 +7,8 @@ namespace ledgertap::sim {
 
 namespace {
 
-constexpr std::string_view commitment_below_confirmed =
-    "Method does not support commitment below `confirmed`";
+constexpr std::string_view commitment_below_confirmed
+    = "Method does not support commitment below `confirmed`";
 
 solana_rpc_error custom(int code, std::string message, std::string data = {}) {
     return solana_rpc_error{code, std::move(message), std::move(data)};
@@ -36,7 +36,8 @@ solana_rpc_error cleaned_up(std::uint64_t slot, std::uint64_t first) {
 
 solana_rpc_error min_context_not_reached(std::uint64_t context_slot) {
     return custom(
-        solana_errc::min_context_slot_not_reached, "Minimum context slot has not been reached",
+        solana_errc::min_context_slot_not_reached,
+        "Minimum context slot has not been reached",
         R"({"contextSlot":)" + std::to_string(context_slot) + "}");
 }
 
@@ -78,7 +79,10 @@ solana_rpc::solana_rpc(
     solana_encoder& encoder,
     const solana_levels& levels,
     solana_version_info version)
-    : chain_(chain), encoder_(encoder), levels_(levels), version_(std::move(version)) {}
+  : chain_(chain)
+  , encoder_(encoder)
+  , levels_(levels)
+  , version_(std::move(version)) {}
 
 std::string solana_rpc::handle(std::string_view body) {
     auto reply = solana_handle_jsonrpc(body, [this](const solana_call& c) { return call(c); });
@@ -205,9 +209,8 @@ solana_outcome solana_rpc::get_blocks(const solana_call& call) {
     if (!upper) {
         return std::string("[]");
     }
-    const std::uint64_t default_end = start > UINT64_MAX - max_get_blocks_range
-        ? UINT64_MAX
-        : start + max_get_blocks_range;
+    const std::uint64_t default_end
+        = start > UINT64_MAX - max_get_blocks_range ? UINT64_MAX : start + max_get_blocks_range;
     const std::uint64_t last = std::min(end.value_or(default_end), *upper);
     if (last < start) {
         return std::string("[]");
@@ -273,7 +276,8 @@ solana_outcome solana_rpc::get_block(const solana_call& call) {
     solana_commitment commitment = solana_commitment::finalized;
     if (const rapidjson::Value* second = args.at(1); second != nullptr) {
         if (second->IsString()) { // legacy form: [slot, "encoding"]
-            const auto e = parse_tx_encoding(std::string_view(second->GetString(), second->GetStringLength()));
+            const auto e = parse_tx_encoding(
+                std::string_view(second->GetString(), second->GetStringLength()));
             if (!e) {
                 return invalid_params(
                     "data did not match any variant of untagged enum RpcEncodingConfigWrapper");
@@ -406,8 +410,8 @@ solana_outcome solana_rpc::get_signature_statuses(const solana_call& call) {
         }
         const auto loc = chain_.locate_signature(*sigs[i]);
         const bool known = loc && levels_.processed && loc->slot <= processed
-            && chain_.is_block(loc->slot)
-            && (search_history || processed - loc->slot <= status_cache_slots);
+                           && chain_.is_block(loc->slot)
+                           && (search_history || processed - loc->slot <= status_cache_slots);
         if (!known) {
             values += "null";
             continue;
@@ -419,8 +423,8 @@ solana_outcome solana_rpc::get_signature_statuses(const solana_call& call) {
             status = solana_commitment::finalized;
         } else {
             status = levels_.confirmed && loc->slot <= *levels_.confirmed
-                ? solana_commitment::confirmed
-                : solana_commitment::processed;
+                         ? solana_commitment::confirmed
+                         : solana_commitment::processed;
             confirmations = chain_.blocks_in(loc->slot + 1, processed).size();
         }
         values += encoder_.signature_status(loc->slot, *tx, confirmations, status);

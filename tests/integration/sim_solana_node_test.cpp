@@ -2,21 +2,17 @@
 // libcurl: every subscription and unsubscribe, Agave's error codes and messages, the 4 KiB inbound
 // limit, u64 exactness, commitment progression, the HTTP methods, and the truth file.
 
+#include "schema/codec.hpp"
 #include "sim/server.hpp"
 #include "sim/solana_chain.hpp"
 #include "sim/solana_node.hpp"
 #include "sim/truth.hpp"
-
-#include "schema/codec.hpp"
-
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/ws_client.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
-
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -31,6 +27,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <time.h>
 #include <vector>
 
 namespace ledgertap::sim {
@@ -117,9 +114,11 @@ public:
     }
 
     /// One HTTP JSON-RPC call; the whole reply document.
-    [[nodiscard]] rapidjson::Document rpc(const std::string& method, const std::string& params = "[]") const {
+    [[nodiscard]] rapidjson::Document rpc(
+        const std::string& method, const std::string& params = "[]") const {
         const auto r = test::http_post(
-            rpc_url(), R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}");
+            rpc_url(),
+            R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}");
         REQUIRE(r.ok);
         REQUIRE(r.status == 200);
         return parse(r.body);
@@ -144,16 +143,18 @@ private:
 };
 
 /// Sends a request with `id` and returns the reply (the message ending in "id":<id>}).
-rapidjson::Document call(ws_client& c, std::uint64_t id, const std::string& method, const std::string& params = "[]") {
+rapidjson::Document call(
+    ws_client& c, std::uint64_t id, const std::string& method, const std::string& params = "[]") {
     c.send_text(
-        R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method + R"(","params":)"
-        + params + "}");
+        R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method
+        + R"(","params":)" + params + "}");
     const auto m = c.next_containing("\"id\":" + std::to_string(id) + "}", wait_long);
     REQUIRE(m);
     return parse(m->data);
 }
 
-std::uint64_t subscribe(ws_client& c, std::uint64_t id, const std::string& method, const std::string& params = "[]") {
+std::uint64_t subscribe(
+    ws_client& c, std::uint64_t id, const std::string& method, const std::string& params = "[]") {
     const auto doc = call(c, id, method, params);
     INFO(method << " " << params);
     REQUIRE(doc.HasMember("result"));
@@ -169,7 +170,10 @@ void check_error(const rapidjson::Document& doc, int code, const std::string& me
 
 /// Collects notifications of `method` until `enough` returns true or time runs out.
 std::vector<rapidjson::Document> notifications(
-    ws_client& c, const std::string& method, std::size_t count, std::chrono::milliseconds timeout = wait_long) {
+    ws_client& c,
+    const std::string& method,
+    std::size_t count,
+    std::chrono::milliseconds timeout = wait_long) {
     std::vector<rapidjson::Document> out;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
@@ -197,7 +201,9 @@ std::vector<rapidjson::Document> truth_records(const std::string& path) {
     return out;
 }
 
-std::string kind_of(const rapidjson::Document& d) { return d["kind"].GetString(); }
+std::string kind_of(const rapidjson::Document& d) {
+    return d["kind"].GetString();
+}
 
 /// "[" + the number (built by appending: GCC 12 -O3 warns falsely on "literal" + std::string&&).
 std::string open_list(std::uint64_t value) {
@@ -207,11 +213,16 @@ std::string open_list(std::uint64_t value) {
 }
 
 /// A key of the node's chain (a twin chain built from the same parameters is identical).
-std::string b58(const schema::bytes32& key) { return schema::base58_encode(key); }
+std::string b58(const schema::bytes32& key) {
+    return schema::base58_encode(key);
+}
 
-// ---- ids, sharing, unsubscribe ---------------------------------------------------------------------
+// ---- ids, sharing, unsubscribe
+// ---------------------------------------------------------------------
 
-TEST_CASE("subscription ids come from a node-wide counter and identical params share one", "[sim][solana_node]") {
+TEST_CASE(
+    "subscription ids come from a node-wide counter and identical params share one",
+    "[sim][solana_node]") {
     auto config = fast_config();
     config.pubsub.first_subscription_id = 9007199254740993ULL; // 2^53 + 1: not a double
     fixture f(std::move(config));
@@ -227,8 +238,16 @@ TEST_CASE("subscription ids come from a node-wide counter and identical params s
     const std::uint64_t acct = subscribe(*a, 3, "accountSubscribe", R"([")" + key + R"("])");
     CHECK(acct == slot_a + 1);
     // Defaults are applied before comparing: explicit finalized + binary is the same subscription.
-    CHECK(subscribe(*b, 4, "accountSubscribe", R"([")" + key + R"(",{"commitment":"finalized","encoding":"binary"}])") == acct);
-    CHECK(subscribe(*a, 5, "accountSubscribe", R"([")" + key + R"(",{"encoding":"base64"}])") == acct + 1);
+    CHECK(
+        subscribe(
+            *b,
+            4,
+            "accountSubscribe",
+            R"([")" + key + R"(",{"commitment":"finalized","encoding":"binary"}])")
+        == acct);
+    CHECK(
+        subscribe(*a, 5, "accountSubscribe", R"([")" + key + R"(",{"encoding":"base64"}])")
+        == acct + 1);
     // The raw reply text carries the id exactly.
     a->send_text(R"({"jsonrpc":"2.0","id":6,"method":"rootSubscribe"})");
     const auto raw = a->next_containing("\"id\":6}", wait_long);
@@ -240,7 +259,8 @@ TEST_CASE("subscription ids come from a node-wide counter and identical params s
     CHECK(n->data.find("\"subscription\":9007199254740996}") != std::string::npos);
 }
 
-TEST_CASE("every unsubscribe answers true once, then Invalid subscription id.", "[sim][solana_node]") {
+TEST_CASE(
+    "every unsubscribe answers true once, then Invalid subscription id.", "[sim][solana_node]") {
     fixture f;
     auto c = f.connect();
     auto other = f.connect();
@@ -264,22 +284,29 @@ TEST_CASE("every unsubscribe answers true once, then Invalid subscription id.", 
         INFO(base);
         const std::uint64_t sub = subscribe(*c, ++id, base + "Subscribe", params);
         // Another connection cannot remove it.
-        check_error(call(*other, ++id, base + "Unsubscribe", open_list(sub) + "]"),
-                    -32602, "Invalid subscription id.");
+        check_error(
+            call(*other, ++id, base + "Unsubscribe", open_list(sub) + "]"),
+            -32602,
+            "Invalid subscription id.");
         const auto ok = call(*c, ++id, base + "Unsubscribe", open_list(sub) + "]");
         REQUIRE(ok.HasMember("result"));
         CHECK(ok["result"].IsTrue());
-        check_error(call(*c, ++id, base + "Unsubscribe", open_list(sub) + "]"),
-                    -32602, "Invalid subscription id.");
+        check_error(
+            call(*c, ++id, base + "Unsubscribe", open_list(sub) + "]"),
+            -32602,
+            "Invalid subscription id.");
     }
     // The method's kind is not checked: slotUnsubscribe removes an account subscription.
     const std::uint64_t acct = subscribe(*c, ++id, "accountSubscribe", "[\"" + key + "\"]");
     CHECK(call(*c, ++id, "slotUnsubscribe", open_list(acct) + "]")["result"].IsTrue());
-    check_error(call(*c, ++id, "slotUnsubscribe", R"(["x"])"), -32602,
-                R"(Invalid params: invalid type: string "x", expected u64.)");
+    check_error(
+        call(*c, ++id, "slotUnsubscribe", R"(["x"])"),
+        -32602,
+        R"(Invalid params: invalid type: string "x", expected u64.)");
 }
 
-TEST_CASE("block and vote subscriptions answer Method not found when disabled", "[sim][solana_node]") {
+TEST_CASE(
+    "block and vote subscriptions answer Method not found when disabled", "[sim][solana_node]") {
     auto config = fast_config();
     config.pubsub.enable_block_subscription = false;
     config.pubsub.enable_vote_subscription = false;
@@ -300,11 +327,14 @@ TEST_CASE("the node subscription limit refuses new subscriptions", "[sim][solana
     (void)subscribe(*c, 1, "slotSubscribe");
     (void)subscribe(*c, 2, "rootSubscribe");
     CHECK(subscribe(*c, 3, "rootSubscribe") == 1); // shared: not a new one
-    check_error(call(*c, 4, "slotsUpdatesSubscribe"), -32603,
-                "Internal Error: Subscription refused. Node subscription limit reached");
+    check_error(
+        call(*c, 4, "slotsUpdatesSubscribe"),
+        -32603,
+        "Internal Error: Subscription refused. Node subscription limit reached");
 }
 
-// ---- errors -------------------------------------------------------------------------------------------
+// ---- errors
+// -------------------------------------------------------------------------------------------
 
 TEST_CASE("malformed requests get jsonrpc-core's errors", "[sim][solana_node]") {
     fixture f;
@@ -313,21 +343,29 @@ TEST_CASE("malformed requests get jsonrpc-core's errors", "[sim][solana_node]") 
         c->send_text("{not json");
         const auto m = c->next(wait_long);
         REQUIRE(m);
-        CHECK(m->data == R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null})");
+        CHECK(
+            m->data
+            == R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null})");
     }
     SECTION("invalid requests") {
         c->send_text("42");
         auto m = c->next(wait_long);
         REQUIRE(m);
-        CHECK(m->data == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":null})");
+        CHECK(
+            m->data
+            == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":null})");
         c->send_text(R"({"jsonrpc":"2.0","id":1.5,"method":"getVersion"})");
         m = c->next(wait_long);
         REQUIRE(m);
-        CHECK(m->data == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":null})");
+        CHECK(
+            m->data
+            == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":null})");
         c->send_text(R"({"id":3,"method":"getVersion"})");
         m = c->next(wait_long);
         REQUIRE(m);
-        CHECK(m->data == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":3})");
+        CHECK(
+            m->data
+            == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Unsupported JSON-RPC protocol version"},"id":3})");
     }
     SECTION("unknown methods, ping with an id, and ping without one") {
         check_error(call(*c, 1, "fooSubscribe"), -32601, "Method not found");
@@ -343,7 +381,8 @@ TEST_CASE("malformed requests get jsonrpc-core's errors", "[sim][solana_node]") 
         CHECK(doc["result"]["feature-set"].IsUint64());
     }
     SECTION("batches are answered as arrays") {
-        c->send_text(R"([{"jsonrpc":"2.0","id":1,"method":"getVersion"},{"jsonrpc":"2.0","method":"ping"},{"jsonrpc":"2.0","id":2,"method":"nope"}])");
+        c->send_text(
+            R"([{"jsonrpc":"2.0","id":1,"method":"getVersion"},{"jsonrpc":"2.0","method":"ping"},{"jsonrpc":"2.0","id":2,"method":"nope"}])");
         const auto m = c->next(wait_long);
         REQUIRE(m);
         const auto doc = parse(m->data);
@@ -354,51 +393,119 @@ TEST_CASE("malformed requests get jsonrpc-core's errors", "[sim][solana_node]") 
     }
     SECTION("invalid params") {
         const std::string sig = schema::base58_encode(schema::bytes64{{1}});
-        check_error(call(*c, 1, "accountSubscribe", R"(["nope"])"), -32602, "Invalid Request: Invalid pubkey provided");
-        check_error(call(*c, 2, "programSubscribe", R"(["0OIl"])"), -32602, "Invalid Request: Invalid pubkey provided");
-        check_error(call(*c, 3, "signatureSubscribe", R"(["abc"])"), -32602, "Invalid Request: Invalid signature provided");
-        check_error(call(*c, 4, "accountSubscribe", "[]"), -32602, "`params` should have at least 1 argument(s)");
-        check_error(call(*c, 5, "accountSubscribe", R"([1])"), -32602, "Invalid params: invalid type: integer `1`, expected a string.");
-        check_error(call(*c, 6, "accountSubscribe", R"(["11111111111111111111111111111111",{"commitment":"max"}])"), -32602,
-                    "Invalid params: unknown variant `max`, expected one of `processed`, `confirmed`, `finalized`.");
+        check_error(
+            call(*c, 1, "accountSubscribe", R"(["nope"])"),
+            -32602,
+            "Invalid Request: Invalid pubkey provided");
+        check_error(
+            call(*c, 2, "programSubscribe", R"(["0OIl"])"),
+            -32602,
+            "Invalid Request: Invalid pubkey provided");
+        check_error(
+            call(*c, 3, "signatureSubscribe", R"(["abc"])"),
+            -32602,
+            "Invalid Request: Invalid signature provided");
+        check_error(
+            call(*c, 4, "accountSubscribe", "[]"),
+            -32602,
+            "`params` should have at least 1 argument(s)");
+        check_error(
+            call(*c, 5, "accountSubscribe", R"([1])"),
+            -32602,
+            "Invalid params: invalid type: integer `1`, expected a string.");
+        check_error(
+            call(
+                *c,
+                6,
+                "accountSubscribe",
+                R"(["11111111111111111111111111111111",{"commitment":"max"}])"),
+            -32602,
+            "Invalid params: unknown variant `max`, expected one of `processed`, `confirmed`, "
+            "`finalized`.");
         check_error(call(*c, 7, "slotSubscribe", "[1]"), -32602, "No parameters were expected");
-        check_error(call(*c, 8, "signatureSubscribe", "[\"" + sig + R"(",{"enableReceivedNotification":"yes"}])"), -32602,
-                    R"(Invalid params: invalid type: string "yes", expected a boolean.)");
-        check_error(call(*c, 9, "accountSubscribe", R"(["11111111111111111111111111111111",{},3])"), -32602,
-                    "Expected from 1 to 2 parameters.");
+        check_error(
+            call(
+                *c,
+                8,
+                "signatureSubscribe",
+                "[\"" + sig + R"(",{"enableReceivedNotification":"yes"}])"),
+            -32602,
+            R"(Invalid params: invalid type: string "yes", expected a boolean.)");
+        check_error(
+            call(*c, 9, "accountSubscribe", R"(["11111111111111111111111111111111",{},3])"),
+            -32602,
+            "Expected from 1 to 2 parameters.");
     }
 }
 
-TEST_CASE("logsSubscribe and blockSubscribe reject bad filters with Agave's messages", "[sim][solana_node]") {
+TEST_CASE(
+    "logsSubscribe and blockSubscribe reject bad filters with Agave's messages",
+    "[sim][solana_node]") {
     fixture f;
     auto c = f.connect();
     const std::string k = "11111111111111111111111111111111";
-    check_error(call(*c, 1, "logsSubscribe", R"([{"mentions":[")" + k + R"(",")" + k + R"("]}])"), -32602,
-                "Invalid Request: Only 1 address supported");
-    check_error(call(*c, 2, "logsSubscribe", R"([{"mentions":[]}])"), -32602, "Invalid Request: Only 1 address supported");
-    check_error(call(*c, 3, "logsSubscribe", R"([{"mentions":["bad"]}])"), -32602, "Invalid Request: Invalid mentions provided");
-    check_error(call(*c, 4, "logsSubscribe", R"(["everything"])"), -32602,
-                "Invalid params: unknown variant `everything`, expected one of `all`, `allWithVotes`, `mentions`.");
-    check_error(call(*c, 5, "blockSubscribe", R"(["all",{"commitment":"processed"}])"), -32602,
-                "Method does not support commitment below `confirmed`");
-    check_error(call(*c, 6, "blockSubscribe", R"([{"mentionsAccountOrProgram":"bad"}])"), -32602,
-                "Invalid Request: Invalid mentions_account_or_program provided");
-    check_error(call(*c, 7, "blockSubscribe", R"(["all",{"encoding":"xml"}])"), -32602,
-                "Invalid params: unknown variant `xml`, expected one of `binary`, `base64`, `base58`, `json`, `jsonParsed`.");
-    check_error(call(*c, 8, "blockSubscribe", R"(["all",{"transactionDetails":"most"}])"), -32602,
-                "Invalid params: unknown variant `most`, expected one of `full`, `signatures`, `none`, `accounts`.");
+    check_error(
+        call(*c, 1, "logsSubscribe", R"([{"mentions":[")" + k + R"(",")" + k + R"("]}])"),
+        -32602,
+        "Invalid Request: Only 1 address supported");
+    check_error(
+        call(*c, 2, "logsSubscribe", R"([{"mentions":[]}])"),
+        -32602,
+        "Invalid Request: Only 1 address supported");
+    check_error(
+        call(*c, 3, "logsSubscribe", R"([{"mentions":["bad"]}])"),
+        -32602,
+        "Invalid Request: Invalid mentions provided");
+    check_error(
+        call(*c, 4, "logsSubscribe", R"(["everything"])"),
+        -32602,
+        "Invalid params: unknown variant `everything`, expected one of `all`, `allWithVotes`, "
+        "`mentions`.");
+    check_error(
+        call(*c, 5, "blockSubscribe", R"(["all",{"commitment":"processed"}])"),
+        -32602,
+        "Method does not support commitment below `confirmed`");
+    check_error(
+        call(*c, 6, "blockSubscribe", R"([{"mentionsAccountOrProgram":"bad"}])"),
+        -32602,
+        "Invalid Request: Invalid mentions_account_or_program provided");
+    check_error(
+        call(*c, 7, "blockSubscribe", R"(["all",{"encoding":"xml"}])"),
+        -32602,
+        "Invalid params: unknown variant `xml`, expected one of `binary`, `base64`, `base58`, "
+        "`json`, `jsonParsed`.");
+    check_error(
+        call(*c, 8, "blockSubscribe", R"(["all",{"transactionDetails":"most"}])"),
+        -32602,
+        "Invalid params: unknown variant `most`, expected one of `full`, `signatures`, `none`, "
+        "`accounts`.");
     std::string five = "[";
     for (int i = 0; i < 5; ++i) {
         five += std::string(i == 0 ? "" : ",") + R"({"dataSize":)" + std::to_string(i) + "}";
     }
     five += "]";
-    check_error(call(*c, 9, "programSubscribe", "[\"" + k + R"(",{"filters":)" + five + "}]"), -32602,
-                "Invalid params: Too many filters provided; max 4.");
+    check_error(
+        call(*c, 9, "programSubscribe", "[\"" + k + R"(",{"filters":)" + five + "}]"),
+        -32602,
+        "Invalid params: Too many filters provided; max 4.");
     const std::string big(176, '2');
-    check_error(call(*c, 10, "programSubscribe", "[\"" + k + R"(",{"filters":[{"memcmp":{"offset":0,"bytes":")" + big + R"("}}]}])"),
-                -32602, "Invalid params: Invalid param: DataTooLarge.");
-    check_error(call(*c, 11, "programSubscribe", "[\"" + k + R"(",{"filters":[{"memcmp":{"offset":0,"bytes":"abl"}}]}])"),
-                -32602, "Invalid params: Invalid param: Base58DecodeError(InvalidCharacter { character: 'l', index: 2 }).");
+    check_error(
+        call(
+            *c,
+            10,
+            "programSubscribe",
+            "[\"" + k + R"(",{"filters":[{"memcmp":{"offset":0,"bytes":")" + big + R"("}}]}])"),
+        -32602,
+        "Invalid params: Invalid param: DataTooLarge.");
+    check_error(
+        call(
+            *c,
+            11,
+            "programSubscribe",
+            "[\"" + k + R"(",{"filters":[{"memcmp":{"offset":0,"bytes":"abl"}}]}])"),
+        -32602,
+        "Invalid params: Invalid param: Base58DecodeError(InvalidCharacter { character: 'l', "
+        "index: 2 }).");
 }
 
 TEST_CASE("messages above 4 KiB and invalid UTF-8 close the connection", "[sim][solana_node]") {
@@ -428,9 +535,12 @@ TEST_CASE("messages above 4 KiB and invalid UTF-8 close the connection", "[sim][
     }
 }
 
-// ---- notifications -----------------------------------------------------------------------------------
+// ---- notifications
+// -----------------------------------------------------------------------------------
 
-TEST_CASE("slot, slotsUpdates and root notifications follow commitment progression", "[sim][solana_node]") {
+TEST_CASE(
+    "slot, slotsUpdates and root notifications follow commitment progression",
+    "[sim][solana_node]") {
     auto config = fast_config();
     config.chain.fork_rate = 0.25; // dead slots soon
     fixture f(std::move(config));
@@ -445,7 +555,8 @@ TEST_CASE("slot, slotsUpdates and root notifications follow commitment progressi
     std::set<std::string> seen;
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline
-           && (roots.size() < 15 || seen.count("dead") == 0 || seen.count("optimisticConfirmation") == 0)) {
+           && (roots.size() < 15 || seen.count("dead") == 0
+               || seen.count("optimisticConfirmation") == 0)) {
         const auto m = c->next(50ms);
         if (!m) {
             continue;
@@ -489,7 +600,14 @@ TEST_CASE("slot, slotsUpdates and root notifications follow commitment progressi
         }
     }
     CHECK(slot_notifications > 10);
-    for (const char* type : {"firstShredReceived", "createdBank", "completed", "frozen", "optimisticConfirmation", "root", "dead"}) {
+    for (const char* type :
+         {"firstShredReceived",
+          "createdBank",
+          "completed",
+          "frozen",
+          "optimisticConfirmation",
+          "root",
+          "dead"}) {
         INFO(type);
         CHECK(seen.count(type) == 1);
     }
@@ -526,10 +644,15 @@ TEST_CASE("slot, slotsUpdates and root notifications follow commitment progressi
     CHECK(f.slot("finalized") >= roots.back());
 }
 
-TEST_CASE("blockSubscribe renders confirmed and finalized blocks and catches up over ancestors", "[sim][solana_node]") {
+TEST_CASE(
+    "blockSubscribe renders confirmed and finalized blocks and catches up over ancestors",
+    "[sim][solana_node]") {
     fixture f;
     auto c = f.connect();
-    const std::uint64_t fin = subscribe(*c, 1, "blockSubscribe",
+    const std::uint64_t fin = subscribe(
+        *c,
+        1,
+        "blockSubscribe",
         R"(["all",{"encoding":"json","transactionDetails":"signatures","maxSupportedTransactionVersion":0,"showRewards":true}])");
     const auto blocks = notifications(*c, "blockNotification", 12);
     REQUIRE(blocks.size() == 12);
@@ -555,19 +678,26 @@ TEST_CASE("blockSubscribe renders confirmed and finalized blocks and catches up 
         prev_slot = slot;
         prev_hash = block["blockhash"].GetString();
         // The same block over HTTP.
-        const auto http = f.rpc("getBlock", open_list(slot)
-            + R"(,{"transactionDetails":"signatures","maxSupportedTransactionVersion":0}])");
+        const auto http = f.rpc(
+            "getBlock",
+            open_list(slot)
+                + R"(,{"transactionDetails":"signatures","maxSupportedTransactionVersion":0}])");
         CHECK(std::string(http["result"]["blockhash"].GetString()) == prev_hash);
         CHECK(http["result"]["signatures"].Size() == block["signatures"].Size());
     }
 }
 
-TEST_CASE("confirmed blockSubscribe catches up over implicitly confirmed ancestors", "[sim][solana_node]") {
+TEST_CASE(
+    "confirmed blockSubscribe catches up over implicitly confirmed ancestors",
+    "[sim][solana_node]") {
     fixture f;
     auto c = f.connect();
     auto updates = f.connect();
     (void)subscribe(*updates, 1, "slotsUpdatesSubscribe");
-    (void)subscribe(*c, 1, "blockSubscribe",
+    (void)subscribe(
+        *c,
+        1,
+        "blockSubscribe",
         R"(["all",{"commitment":"confirmed","transactionDetails":"none","maxSupportedTransactionVersion":0}])");
     const auto blocks = notifications(*c, "blockNotification", 40, 10s);
     REQUIRE(blocks.size() == 40);
@@ -583,7 +713,9 @@ TEST_CASE("confirmed blockSubscribe catches up over implicitly confirmed ancesto
         const auto& prev = blocks[i - 1]["params"]["result"]["value"];
         // No block of the chain is left out, even those confirmed without an update of their own.
         CHECK(value["block"]["parentSlot"].GetUint64() == prev["slot"].GetUint64());
-        CHECK(std::string(value["block"]["previousBlockhash"].GetString()) == prev["block"]["blockhash"].GetString());
+        CHECK(
+            std::string(value["block"]["previousBlockhash"].GetString())
+            == prev["block"]["blockhash"].GetString());
         if (!optimistic.empty() && value["slot"].GetUint64() > *optimistic.begin()
             && value["slot"].GetUint64() < *optimistic.rbegin()
             && optimistic.count(value["slot"].GetUint64()) == 0) {
@@ -593,11 +725,18 @@ TEST_CASE("confirmed blockSubscribe catches up over implicitly confirmed ancesto
     CHECK(implicit > 0); // one block in eight, over about 40
 }
 
-TEST_CASE("blockSubscribe defaults: base64, full details, no rewards; v0 needs maxSupportedTransactionVersion", "[sim][solana_node]") {
+TEST_CASE(
+    "blockSubscribe defaults: base64, full details, no rewards; v0 needs "
+    "maxSupportedTransactionVersion",
+    "[sim][solana_node]") {
     fixture f;
     auto c = f.connect();
     SECTION("defaults") {
-        (void)subscribe(*c, 1, "blockSubscribe", R"(["all",{"commitment":"confirmed","maxSupportedTransactionVersion":0}])");
+        (void)subscribe(
+            *c,
+            1,
+            "blockSubscribe",
+            R"(["all",{"commitment":"confirmed","maxSupportedTransactionVersion":0}])");
         const auto blocks = notifications(*c, "blockNotification", 2);
         REQUIRE(blocks.size() == 2);
         const auto& block = blocks[0]["params"]["result"]["value"]["block"];
@@ -631,17 +770,22 @@ TEST_CASE("blockSubscribe defaults: base64, full details, no rewards; v0 needs m
     }
     SECTION("mentionsAccountOrProgram keeps only mentioning transactions") {
         const solana_chain twin(fast_config().chain);
-        (void)subscribe(*c, 1, "blockSubscribe",
+        (void)subscribe(
+            *c,
+            1,
+            "blockSubscribe",
             R"([{"mentionsAccountOrProgram":")" + b58(twin.well_known().vote_program)
                 + R"("},{"commitment":"confirmed","encoding":"json","maxSupportedTransactionVersion":0}])");
         const auto blocks = notifications(*c, "blockNotification", 3);
         REQUIRE(blocks.size() == 3);
         for (const auto& doc : blocks) {
-            for (const auto& tx : doc["params"]["result"]["value"]["block"]["transactions"].GetArray()) {
+            for (const auto& tx :
+                 doc["params"]["result"]["value"]["block"]["transactions"].GetArray()) {
                 const auto& keys = tx["transaction"]["message"]["accountKeys"];
                 bool has_vote = false;
                 for (const auto& k : keys.GetArray()) {
-                    has_vote |= std::string(k.GetString()) == "Vote111111111111111111111111111111111111111";
+                    has_vote |= std::string(k.GetString())
+                                == "Vote111111111111111111111111111111111111111";
                 }
                 CHECK(has_vote);
             }
@@ -649,7 +793,9 @@ TEST_CASE("blockSubscribe defaults: base64, full details, no rewards; v0 needs m
     }
 }
 
-TEST_CASE("logsSubscribe: all skips votes, allWithVotes has them, mentions filters", "[sim][solana_node]") {
+TEST_CASE(
+    "logsSubscribe: all skips votes, allWithVotes has them, mentions filters",
+    "[sim][solana_node]") {
     fixture f;
     const solana_chain twin(fast_config().chain);
     const std::string vote = "Vote111111111111111111111111111111111111111";
@@ -683,11 +829,17 @@ TEST_CASE("logsSubscribe: all skips votes, allWithVotes has them, mentions filte
         (void)subscribe(*c, 1, "logsSubscribe", R"(["allWithVotes",{"commitment":"confirmed"}])");
         const auto logs = notifications(*c, "logsNotification", 30);
         REQUIRE(logs.size() == 30);
-        CHECK(std::any_of(logs.begin(), logs.end(), [&](const auto& d) { return logs_of(d).find(vote) != std::string::npos; }));
+        CHECK(std::any_of(logs.begin(), logs.end(), [&](const auto& d) {
+            return logs_of(d).find(vote) != std::string::npos;
+        }));
     }
     SECTION("mentions") {
         auto c = f.connect();
-        (void)subscribe(*c, 1, "logsSubscribe", R"([{"mentions":[")" + program + R"("]},{"commitment":"processed"}])");
+        (void)subscribe(
+            *c,
+            1,
+            "logsSubscribe",
+            R"([{"mentions":[")" + program + R"("]},{"commitment":"processed"}])");
         const auto logs = notifications(*c, "logsNotification", 5);
         REQUIRE(logs.size() == 5);
         for (const auto& d : logs) {
@@ -696,7 +848,9 @@ TEST_CASE("logsSubscribe: all skips votes, allWithVotes has them, mentions filte
     }
 }
 
-TEST_CASE("accountSubscribe: legacy base58 default, the 128-byte error, exact u64s", "[sim][solana_node]") {
+TEST_CASE(
+    "accountSubscribe: legacy base58 default, the 128-byte error, exact u64s",
+    "[sim][solana_node]") {
     fixture f;
     const solana_chain twin(fast_config().chain);
     // Pool index 2 has 200 bytes of data, index 0 is a system account above 2^53 lamports,
@@ -705,9 +859,21 @@ TEST_CASE("accountSubscribe: legacy base58 default, the 128-byte error, exact u6
     REQUIRE(pool[2].data_len == 200);
     REQUIRE(pool[0].big_lamports);
     auto c = f.connect();
-    const std::uint64_t huge = subscribe(*c, 1, "accountSubscribe", "[\"" + b58(pool[2].pubkey) + R"(",{"commitment":"processed"}])");
-    const std::uint64_t big = subscribe(*c, 2, "accountSubscribe", "[\"" + b58(pool[0].pubkey) + R"(",{"commitment":"processed","encoding":"base64"}])");
-    const std::uint64_t small = subscribe(*c, 3, "accountSubscribe", "[\"" + b58(pool[1].pubkey) + R"(",{"commitment":"processed"}])");
+    const std::uint64_t huge = subscribe(
+        *c,
+        1,
+        "accountSubscribe",
+        "[\"" + b58(pool[2].pubkey) + R"(",{"commitment":"processed"}])");
+    const std::uint64_t big = subscribe(
+        *c,
+        2,
+        "accountSubscribe",
+        "[\"" + b58(pool[0].pubkey) + R"(",{"commitment":"processed","encoding":"base64"}])");
+    const std::uint64_t small = subscribe(
+        *c,
+        3,
+        "accountSubscribe",
+        "[\"" + b58(pool[1].pubkey) + R"(",{"commitment":"processed"}])");
     std::set<std::uint64_t> pending = {huge, big, small};
     const auto deadline = std::chrono::steady_clock::now() + wait_long;
     while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
@@ -724,7 +890,9 @@ TEST_CASE("accountSubscribe: legacy base58 default, the 128-byte error, exact u6
         CHECK(m->data.find("\"rentEpoch\":18446744073709551615") != std::string::npos);
         if (sub == huge) {
             REQUIRE(value["data"].IsString());
-            CHECK(std::string(value["data"].GetString()) == "error: data too large for bs58 encoding");
+            CHECK(
+                std::string(value["data"].GetString())
+                == "error: data too large for bs58 encoding");
             CHECK(value["space"].GetUint64() == 200);
         } else if (sub == big) {
             CHECK(value["lamports"].GetUint64() > (std::uint64_t{1} << 53U));
@@ -735,7 +903,8 @@ TEST_CASE("accountSubscribe: legacy base58 default, the 128-byte error, exact u6
             const auto data = schema::base58_decode(value["data"].GetString());
             REQUIRE(data);
             CHECK(data->size() == 96);
-            CHECK(std::equal(pool[1].data_prefix.begin(), pool[1].data_prefix.end(), data->begin()));
+            CHECK(
+                std::equal(pool[1].data_prefix.begin(), pool[1].data_prefix.end(), data->begin()));
         }
         pending.erase(sub);
     }
@@ -755,12 +924,24 @@ TEST_CASE("programSubscribe applies dataSize and memcmp filters", "[sim][solana_
     }
     REQUIRE(discriminator.size() == 8);
     auto c = f.connect();
-    const std::uint64_t sized = subscribe(*c, 1, "programSubscribe",
-        "[\"" + b58(program) + R"(",{"commitment":"processed","encoding":"base64","filters":[{"dataSize":40}]}])");
-    const std::uint64_t cmp = subscribe(*c, 2, "programSubscribe",
-        "[\"" + b58(program) + R"(",{"commitment":"processed","encoding":"base64","filters":[{"memcmp":{"offset":0,"bytes":")"
+    const std::uint64_t sized = subscribe(
+        *c,
+        1,
+        "programSubscribe",
+        "[\"" + b58(program)
+            + R"(",{"commitment":"processed","encoding":"base64","filters":[{"dataSize":40}]}])");
+    const std::uint64_t cmp = subscribe(
+        *c,
+        2,
+        "programSubscribe",
+        "[\"" + b58(program)
+            + R"(",{"commitment":"processed","encoding":"base64","filters":[{"memcmp":{"offset":0,"bytes":")"
             + schema::base64_encode(discriminator) + R"(","encoding":"base64"}}]}])");
-    const std::uint64_t all = subscribe(*c, 3, "programSubscribe", "[\"" + b58(program) + R"(",{"commitment":"processed","encoding":"base64"}])");
+    const std::uint64_t all = subscribe(
+        *c,
+        3,
+        "programSubscribe",
+        "[\"" + b58(program) + R"(",{"commitment":"processed","encoding":"base64"}])");
     std::map<std::uint64_t, std::set<std::size_t>> sizes;
     const auto notes = notifications(*c, "programNotification", 40);
     REQUIRE(notes.size() == 40);
@@ -781,7 +962,9 @@ TEST_CASE("programSubscribe applies dataSize and memcmp filters", "[sim][solana_
     CHECK(sizes[all].size() == 2);
 }
 
-TEST_CASE("signatureSubscribe is one-shot, with an optional received notification", "[sim][solana_node]") {
+TEST_CASE(
+    "signatureSubscribe is one-shot, with an optional received notification",
+    "[sim][solana_node]") {
     fixture f;
     // A twin chain knows the signatures of slots the node has not produced yet.
     solana_chain twin(fast_config().chain);
@@ -797,9 +980,17 @@ TEST_CASE("signatureSubscribe is one-shot, with an optional received notificatio
     const auto tx_a = twin.block(future[0])->transactions[0];
     const auto tx_b = twin.block(future[1])->transactions[1];
     auto c = f.connect();
-    const std::uint64_t a = subscribe(*c, 1, "signatureSubscribe",
-        "[\"" + tx_a.signature_b58 + R"(",{"commitment":"processed","enableReceivedNotification":true}])");
-    const std::uint64_t b = subscribe(*c, 2, "signatureSubscribe", "[\"" + tx_b.signature_b58 + R"(",{"commitment":"finalized"}])");
+    const std::uint64_t a = subscribe(
+        *c,
+        1,
+        "signatureSubscribe",
+        "[\"" + tx_a.signature_b58
+            + R"(",{"commitment":"processed","enableReceivedNotification":true}])");
+    const std::uint64_t b = subscribe(
+        *c,
+        2,
+        "signatureSubscribe",
+        "[\"" + tx_b.signature_b58 + R"(",{"commitment":"finalized"}])");
     const auto notes = notifications(*c, "signatureNotification", 3, 10s);
     REQUIRE(notes.size() == 3);
     CHECK(notes[0]["params"]["subscription"].GetUint64() == a);
@@ -811,10 +1002,20 @@ TEST_CASE("signatureSubscribe is one-shot, with an optional received notificatio
     CHECK(notes[2]["params"]["subscription"].GetUint64() == b);
     CHECK(notes[2]["params"]["result"]["context"]["slot"].GetUint64() == future[1]);
     // Final notifications remove the subscription.
-    check_error(call(*c, 3, "signatureUnsubscribe", open_list(a) + "]"), -32602, "Invalid subscription id.");
-    check_error(call(*c, 4, "signatureUnsubscribe", open_list(b) + "]"), -32602, "Invalid subscription id.");
+    check_error(
+        call(*c, 3, "signatureUnsubscribe", open_list(a) + "]"),
+        -32602,
+        "Invalid subscription id.");
+    check_error(
+        call(*c, 4, "signatureUnsubscribe", open_list(b) + "]"),
+        -32602,
+        "Invalid subscription id.");
     // A signature that already landed is never notified.
-    (void)subscribe(*c, 5, "signatureSubscribe", "[\"" + tx_a.signature_b58 + R"(",{"commitment":"processed"}])");
+    (void)subscribe(
+        *c,
+        5,
+        "signatureSubscribe",
+        "[\"" + tx_a.signature_b58 + R"(",{"commitment":"processed"}])");
     CHECK(notifications(*c, "signatureNotification", 1, 300ms).empty());
 }
 
@@ -835,15 +1036,20 @@ TEST_CASE("voteSubscribe streams gossip votes", "[sim][solana_node]") {
     }
 }
 
-// ---- HTTP ------------------------------------------------------------------------------------------------
+// ---- HTTP
+// ------------------------------------------------------------------------------------------------
 
-TEST_CASE("every finalized block in the truth file is served by getBlock; skipped slots are -32007 and absent from getBlocks", "[sim][solana_node]") {
+TEST_CASE(
+    "every finalized block in the truth file is served by getBlock; skipped slots are -32007 and "
+    "absent from getBlocks",
+    "[sim][solana_node]") {
     auto config = fast_config();
     config.drop = 0.5; // dropped notifications do not matter: RPC serves everything
     fixture f(std::move(config));
     auto c = f.connect();
     (void)subscribe(*c, 1, "blockSubscribe", R"(["all",{"transactionDetails":"none"}])");
-    REQUIRE(wait_until([&] { return f.node().finalized_slot() >= f.node().chain().first_slot() + 120; }, 15s));
+    REQUIRE(wait_until(
+        [&] { return f.node().finalized_slot() >= f.node().chain().first_slot() + 120; }, 15s));
     f.truth().flush();
     const auto records = truth_records(f.truth_path());
     std::vector<const rapidjson::Document*> blocks;
@@ -875,29 +1081,42 @@ TEST_CASE("every finalized block in the truth file is served by getBlock; skippe
         const auto& t = *blocks[i];
         const std::uint64_t slot = t["slot"].GetUint64();
         INFO("slot " << slot);
-        const auto doc = f.rpc("getBlock", open_list(slot)
-            + R"(,{"encoding":"json","transactionDetails":"signatures","rewards":false,"maxSupportedTransactionVersion":0}])");
+        const auto doc = f.rpc(
+            "getBlock",
+            open_list(slot)
+                + R"(,{"encoding":"json","transactionDetails":"signatures","rewards":false,"maxSupportedTransactionVersion":0}])");
         REQUIRE(doc.HasMember("result"));
         const auto& b = doc["result"];
         CHECK(std::string(b["blockhash"].GetString()) == t["blockhash"].GetString());
-        CHECK(std::string(b["previousBlockhash"].GetString()) == t["previous_blockhash"].GetString());
+        CHECK(
+            std::string(b["previousBlockhash"].GetString()) == t["previous_blockhash"].GetString());
         CHECK(b["parentSlot"].GetUint64() == t["parent_slot"].GetUint64());
         CHECK(b["blockTime"].GetInt64() == t["block_time"].GetInt64());
         CHECK(b["blockHeight"].GetUint64() == t["block_height"].GetUint64());
         CHECK(b["signatures"].Size() == t["transaction_count"].GetUint64());
         if (i > 0) { // linkage on the finalized chain
             CHECK(t["parent_slot"].GetUint64() == (*blocks[i - 1])["slot"].GetUint64());
-            CHECK(std::string(t["previous_blockhash"].GetString()) == (*blocks[i - 1])["blockhash"].GetString());
+            CHECK(
+                std::string(t["previous_blockhash"].GetString())
+                == (*blocks[i - 1])["blockhash"].GetString());
         }
     }
     for (const auto slot : skipped) {
-        const auto doc = f.rpc("getBlock", open_list(slot) + R"(,{"maxSupportedTransactionVersion":0}])");
-        check_error(doc, -32007,
-                    "Slot " + std::to_string(slot) + " was skipped, or missing due to ledger jump to recent snapshot");
-        check_error(f.rpc("getBlockTime", open_list(slot) + "]"), -32007,
-                    "Slot " + std::to_string(slot) + " was skipped, or missing due to ledger jump to recent snapshot");
+        const auto doc
+            = f.rpc("getBlock", open_list(slot) + R"(,{"maxSupportedTransactionVersion":0}])");
+        check_error(
+            doc,
+            -32007,
+            "Slot " + std::to_string(slot)
+                + " was skipped, or missing due to ledger jump to recent snapshot");
+        check_error(
+            f.rpc("getBlockTime", open_list(slot) + "]"),
+            -32007,
+            "Slot " + std::to_string(slot)
+                + " was skipped, or missing due to ledger jump to recent snapshot");
     }
-    const auto listed = f.rpc("getBlocks", open_list(first) + "," + std::to_string(block_slots.back()) + "]");
+    const auto listed
+        = f.rpc("getBlocks", open_list(first) + "," + std::to_string(block_slots.back()) + "]");
     std::vector<std::uint64_t> got;
     for (const auto& v : listed["result"].GetArray()) {
         got.push_back(v.GetUint64());
@@ -908,7 +1127,9 @@ TEST_CASE("every finalized block in the truth file is served by getBlock; skippe
     CHECK(limited["result"][4].GetUint64() == block_slots[4]);
 }
 
-TEST_CASE("getBlock distinguishes not-yet-final, skipped, cleaned-up and unsupported versions", "[sim][solana_node]") {
+TEST_CASE(
+    "getBlock distinguishes not-yet-final, skipped, cleaned-up and unsupported versions",
+    "[sim][solana_node]") {
     fixture f;
     REQUIRE(wait_until([&] { return f.node().finalized_slot() != 0; }));
     const std::uint64_t first = f.rpc("getFirstAvailableBlock")["result"].GetUint64();
@@ -921,39 +1142,59 @@ TEST_CASE("getBlock distinguishes not-yet-final, skipped, cleaned-up and unsuppo
     CHECK(f.rpc("minimumLedgerSlot")["result"].GetUint64() == first);
 
     const std::uint64_t future = processed + 1000;
-    check_error(f.rpc("getBlock", open_list(future) + "]"), -32004,
-                "Block not available for slot " + std::to_string(future));
-    check_error(f.rpc("getBlockTime", open_list(future) + "]"), -32004,
-                "Block not available for slot " + std::to_string(future));
-    check_error(f.rpc("getBlock", open_list(first - 1) + "]"), -32001,
-                "Block " + std::to_string(first - 1) + " cleaned up, does not exist on node. First available block: "
-                    + std::to_string(first));
-    check_error(f.rpc("getBlock", open_list(first) + R"(,{"commitment":"processed"}])"), -32602,
-                "Method does not support commitment below `confirmed`");
+    check_error(
+        f.rpc("getBlock", open_list(future) + "]"),
+        -32004,
+        "Block not available for slot " + std::to_string(future));
+    check_error(
+        f.rpc("getBlockTime", open_list(future) + "]"),
+        -32004,
+        "Block not available for slot " + std::to_string(future));
+    check_error(
+        f.rpc("getBlock", open_list(first - 1) + "]"),
+        -32001,
+        "Block " + std::to_string(first - 1)
+            + " cleaned up, does not exist on node. First available block: "
+            + std::to_string(first));
+    check_error(
+        f.rpc("getBlock", open_list(first) + R"(,{"commitment":"processed"}])"),
+        -32602,
+        "Method does not support commitment below `confirmed`");
     // A block between finalized and confirmed: -32004 at finalized, served at confirmed.
     REQUIRE(wait_until([&] { return f.slot("confirmed") > f.slot("finalized") + 1; }));
     const std::uint64_t c2 = f.slot("confirmed");
-    const auto at_confirmed = f.rpc("getBlock", open_list(c2) + R"(,{"commitment":"confirmed","maxSupportedTransactionVersion":0}])");
+    const auto at_confirmed = f.rpc(
+        "getBlock",
+        open_list(c2) + R"(,{"commitment":"confirmed","maxSupportedTransactionVersion":0}])");
     if (f.slot("finalized") < c2) {
-        check_error(f.rpc("getBlock", open_list(c2) + R"(,{"maxSupportedTransactionVersion":0}])"), -32004,
-                    "Block not available for slot " + std::to_string(c2));
+        check_error(
+            f.rpc("getBlock", open_list(c2) + R"(,{"maxSupportedTransactionVersion":0}])"),
+            -32004,
+            "Block not available for slot " + std::to_string(c2));
     }
     REQUIRE(at_confirmed.HasMember("result"));
     CHECK(at_confirmed["result"]["transactions"].Size() > 0);
     // The first finalized block with a v0 transaction needs maxSupportedTransactionVersion.
     bool saw_v0 = false;
     for (std::uint64_t s = first; s <= f.slot("finalized") && !saw_v0; ++s) {
-        const auto doc = f.rpc("getBlock", open_list(s) + R"(,{"transactionDetails":"none","rewards":false}])");
+        const auto doc = f.rpc(
+            "getBlock", open_list(s) + R"(,{"transactionDetails":"none","rewards":false}])");
         if (doc.HasMember("error") && doc["error"]["code"].GetInt() == -32015) {
             saw_v0 = true;
-            CHECK(std::string(doc["error"]["message"].GetString())
-                  == "Transaction version (0) is not supported by the requesting client. Please try the request again with the following configuration parameter: \"maxSupportedTransactionVersion\": 0");
+            CHECK(
+                std::string(doc["error"]["message"].GetString())
+                == "Transaction version (0) is not supported by the requesting client. Please try "
+                   "the request again with the following configuration parameter: "
+                   "\"maxSupportedTransactionVersion\": 0");
         }
     }
     CHECK(saw_v0);
     // Legacy form [slot, "encoding"] and every encoding parse.
     for (const char* enc : {"json", "jsonParsed", "base64", "base58"}) {
-        const auto doc = f.rpc("getBlock", open_list(first) + R"(,{"encoding":")" + enc + R"(","maxSupportedTransactionVersion":0}])");
+        const auto doc = f.rpc(
+            "getBlock",
+            open_list(first) + R"(,{"encoding":")" + enc
+                + R"(","maxSupportedTransactionVersion":0}])");
         INFO(enc);
         CHECK(doc.HasMember("result"));
     }
@@ -965,21 +1206,31 @@ TEST_CASE("getBlocks clamps to the root and enforces its limits", "[sim][solana_
     const std::uint64_t first = f.rpc("getFirstAvailableBlock")["result"].GetUint64();
     const std::uint64_t root = f.slot("finalized");
     // The end is clamped to the root (no error for a huge end that the clamp brings in range).
-    const auto clamped = f.rpc("getBlocks", open_list(first) + "," + std::to_string(first + 10'000'000) + "]");
+    const auto clamped
+        = f.rpc("getBlocks", open_list(first) + "," + std::to_string(first + 10'000'000) + "]");
     REQUIRE(clamped.HasMember("result"));
     CHECK(clamped["result"][clamped["result"].Size() - 1].GetUint64() <= f.slot("finalized"));
     CHECK(clamped["result"][clamped["result"].Size() - 1].GetUint64() >= root);
-    check_error(f.rpc("getBlocks", "[0," + std::to_string(first) + "]"), -32602, "Slot range too large; max 500000");
+    check_error(
+        f.rpc("getBlocks", "[0," + std::to_string(first) + "]"),
+        -32602,
+        "Slot range too large; max 500000");
     CHECK(f.rpc("getBlocks", open_list(root + 100) + "]")["result"].Size() == 0);
-    check_error(f.rpc("getBlocks", open_list(first) + R"(,{"commitment":"processed"}])"), -32602,
-                "Method does not support commitment below `confirmed`");
-    check_error(f.rpc("getBlocksWithLimit", open_list(first) + ",500001]"), -32602, "Limit too large; max 500000");
+    check_error(
+        f.rpc("getBlocks", open_list(first) + R"(,{"commitment":"processed"}])"),
+        -32602,
+        "Method does not support commitment below `confirmed`");
+    check_error(
+        f.rpc("getBlocksWithLimit", open_list(first) + ",500001]"),
+        -32602,
+        "Limit too large; max 500000");
     // With confirmed, confirmed-but-unrooted blocks are included.
     REQUIRE(wait_until([&] { return f.slot("confirmed") > f.slot("finalized"); }));
     const auto confirmed = f.rpc("getBlocks", open_list(first) + R"(,{"commitment":"confirmed"}])");
     const auto finalized = f.rpc("getBlocks", open_list(first) + R"(,{"commitment":"finalized"}])");
     CHECK(confirmed["result"].Size() >= finalized["result"].Size());
-    const auto min_context = f.rpc("getBlocks", open_list(first) + R"(,{"minContextSlot":18446744073709551615}])");
+    const auto min_context
+        = f.rpc("getBlocks", open_list(first) + R"(,{"minContextSlot":18446744073709551615}])");
     REQUIRE(min_context.HasMember("error"));
     CHECK(min_context["error"]["code"].GetInt() == -32016);
     CHECK(min_context["error"]["data"]["contextSlot"].IsUint64());
@@ -989,10 +1240,15 @@ TEST_CASE("getSignatureStatuses reports commitment per signature", "[sim][solana
     fixture f;
     REQUIRE(wait_until([&] { return f.node().finalized_slot() != 0; }));
     const std::uint64_t first = f.rpc("getFirstAvailableBlock")["result"].GetUint64();
-    const auto block = f.rpc("getBlock", open_list(first) + R"(,{"transactionDetails":"signatures","maxSupportedTransactionVersion":0}])");
+    const auto block = f.rpc(
+        "getBlock",
+        open_list(first)
+            + R"(,{"transactionDetails":"signatures","maxSupportedTransactionVersion":0}])");
     const std::string sig = block["result"]["signatures"][0].GetString();
     const std::string unknown = schema::base58_encode(schema::bytes64{{3, 1, 4}});
-    const auto doc = f.rpc("getSignatureStatuses", R"([[")" + sig + R"(",")" + unknown + R"("],{"searchTransactionHistory":true}])");
+    const auto doc = f.rpc(
+        "getSignatureStatuses",
+        R"([[")" + sig + R"(",")" + unknown + R"("],{"searchTransactionHistory":true}])");
     const auto& result = doc["result"];
     CHECK(result["context"]["slot"].IsUint64());
     CHECK(result["context"].HasMember("apiVersion"));
@@ -1024,19 +1280,27 @@ TEST_CASE("the same seed gives the same chain, served identically", "[sim][solan
     fixture b(config);
     REQUIRE(a.slot("finalized") == b.slot("finalized"));
     const std::uint64_t first = a.rpc("getFirstAvailableBlock")["result"].GetUint64();
-    const auto ha = test::http_post(a.rpc_url(), R"({"jsonrpc":"2.0","id":1,"method":"getBlocks","params":[)" + std::to_string(first) + "]}");
-    const auto hb = test::http_post(b.rpc_url(), R"({"jsonrpc":"2.0","id":1,"method":"getBlocks","params":[)" + std::to_string(first) + "]}");
+    const auto ha = test::http_post(
+        a.rpc_url(),
+        R"({"jsonrpc":"2.0","id":1,"method":"getBlocks","params":[)" + std::to_string(first)
+            + "]}");
+    const auto hb = test::http_post(
+        b.rpc_url(),
+        R"({"jsonrpc":"2.0","id":1,"method":"getBlocks","params":[)" + std::to_string(first)
+            + "]}");
     CHECK(ha.body == hb.body);
     const auto slots = parse(ha.body);
     REQUIRE(slots["result"].Size() > 10);
     for (const auto& s : slots["result"].GetArray()) {
-        const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"getBlock","params":[)" + std::to_string(s.GetUint64())
-            + R"(,{"encoding":"base64","maxSupportedTransactionVersion":0}]})";
+        const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"getBlock","params":[)"
+                                 + std::to_string(s.GetUint64())
+                                 + R"(,{"encoding":"base64","maxSupportedTransactionVersion":0}]})";
         CHECK(test::http_post(a.rpc_url(), body).body == test::http_post(b.rpc_url(), body).body);
     }
 }
 
-// ---- faults ----------------------------------------------------------------------------------------------
+// ---- faults
+// ----------------------------------------------------------------------------------------------
 
 /// Waits for the truth record of a closed connection (written by on_close).
 std::optional<rapidjson::Document> connection_record(fixture& f) {
@@ -1054,7 +1318,9 @@ std::optional<rapidjson::Document> connection_record(fixture& f) {
     return found;
 }
 
-TEST_CASE("drop loses notifications but not data, and the truth counts them", "[sim][solana_node][faults]") {
+TEST_CASE(
+    "drop loses notifications but not data, and the truth counts them",
+    "[sim][solana_node][faults]") {
     auto config = fast_config();
     config.drop = 0.5;
     fixture f(std::move(config));
@@ -1069,7 +1335,9 @@ TEST_CASE("drop loses notifications but not data, and the truth counts them", "[
         }
     }
     CHECK(roots.size() > 5);
-    CHECK(std::adjacent_find(roots.begin(), roots.end(), [](auto a, auto b) { return b > a + 1; }) != roots.end());
+    CHECK(
+        std::adjacent_find(roots.begin(), roots.end(), [](auto a, auto b) { return b > a + 1; })
+        != roots.end());
     const auto record = connection_record(f);
     REQUIRE(record);
     const std::uint64_t dropped = (*record)["dropped"].GetUint64();
@@ -1079,7 +1347,10 @@ TEST_CASE("drop loses notifications but not data, and the truth counts them", "[
     // Every root the client missed is still served over RPC.
     for (std::size_t i = 1; i < roots.size(); ++i) {
         for (std::uint64_t s = roots[i - 1] + 1; s < roots[i]; ++s) {
-            const auto doc = f.rpc("getBlock", open_list(s) + R"(,{"transactionDetails":"none","maxSupportedTransactionVersion":0}])");
+            const auto doc = f.rpc(
+                "getBlock",
+                open_list(s)
+                    + R"(,{"transactionDetails":"none","maxSupportedTransactionVersion":0}])");
             CHECK((doc.HasMember("result") || doc["error"]["code"].GetInt() == -32007));
         }
     }
@@ -1116,7 +1387,9 @@ TEST_CASE("reorder shuffles notifications within a window", "[sim][solana_node][
     CHECK(distinct.size() == roots.size()); // nothing lost or doubled
 }
 
-TEST_CASE("disconnect-every drops the connection without a close frame after N messages", "[sim][solana_node][faults]") {
+TEST_CASE(
+    "disconnect-every drops the connection without a close frame after N messages",
+    "[sim][solana_node][faults]") {
     auto config = fast_config();
     config.disconnect_every = 25;
     fixture f(std::move(config));
@@ -1136,7 +1409,9 @@ TEST_CASE("disconnect-every drops the connection without a close frame after N m
     CHECK((*record)["frames"].GetUint64() == 25);
 }
 
-TEST_CASE("an outage drops connections and refuses new ones while the chain moves on", "[sim][solana_node][faults]") {
+TEST_CASE(
+    "an outage drops connections and refuses new ones while the chain moves on",
+    "[sim][solana_node][faults]") {
     auto config = fast_config();
     config.outage = outage_window{0.4, 0.8};
     fixture f(std::move(config));
@@ -1157,7 +1432,9 @@ TEST_CASE("an outage drops connections and refuses new ones while the chain move
     CHECK(after->next_containing("slotNotification", wait_long));
 }
 
-TEST_CASE("malformed-every injects invalid JSON, binary and oversized frames", "[sim][solana_node][faults]") {
+TEST_CASE(
+    "malformed-every injects invalid JSON, binary and oversized frames",
+    "[sim][solana_node][faults]") {
     auto config = fast_config();
     config.malformed_every = 4;
     config.oversized_bytes = 200'000;
@@ -1169,7 +1446,8 @@ TEST_CASE("malformed-every injects invalid JSON, binary and oversized frames", "
     bool oversized = false;
     std::size_t good = 0;
     const auto deadline = std::chrono::steady_clock::now() + wait_long;
-    while (!(invalid && binary && oversized && good > 10) && std::chrono::steady_clock::now() < deadline) {
+    while (!(invalid && binary && oversized && good > 10)
+           && std::chrono::steady_clock::now() < deadline) {
         const auto m = c->next(50ms);
         if (!m) {
             continue;
@@ -1196,14 +1474,17 @@ TEST_CASE("malformed-every injects invalid JSON, binary and oversized frames", "
     CHECK(good > 10);
 }
 
-TEST_CASE("RPC faults: realistic errors at the configured rate, and delays", "[sim][solana_node][faults]") {
+TEST_CASE(
+    "RPC faults: realistic errors at the configured rate, and delays",
+    "[sim][solana_node][faults]") {
     auto config = fast_config();
     config.rpc_error_rate = 0.5;
     config.rpc_delay = 120ms;
     fixture f(std::move(config));
     std::map<std::string, int> kinds;
     for (int i = 0; i < 24; ++i) {
-        const auto r = test::http_post(f.rpc_url(), R"({"jsonrpc":"2.0","id":7,"method":"getSlot"})");
+        const auto r
+            = test::http_post(f.rpc_url(), R"({"jsonrpc":"2.0","id":7,"method":"getSlot"})");
         REQUIRE(r.ok);
         CHECK(r.elapsed >= 120ms);
         if (r.status != 200) {
@@ -1219,18 +1500,24 @@ TEST_CASE("RPC faults: realistic errors at the configured rate, and delays", "[s
     CHECK(kinds.size() >= 3);
     for (const auto& [kind, n] : kinds) {
         INFO(kind);
-        CHECK((kind == "ok" || kind == "503" || kind == "429" || kind == "500" || kind == "-32005"));
+        CHECK(
+            (kind == "ok" || kind == "503" || kind == "429" || kind == "500" || kind == "-32005"));
     }
 }
 
-TEST_CASE("the firehose streams full blocks and logs as fast as the client reads", "[sim][solana_node][firehose]") {
+TEST_CASE(
+    "the firehose streams full blocks and logs as fast as the client reads",
+    "[sim][solana_node][firehose]") {
     auto config = fast_config();
     config.firehose = true;
     config.slot_time = 1s; // the pace comes from the client, not the timer
     config.history_slots = 8;
     fixture f(std::move(config));
     auto c = f.connect();
-    (void)subscribe(*c, 1, "blockSubscribe",
+    (void)subscribe(
+        *c,
+        1,
+        "blockSubscribe",
         R"(["all",{"commitment":"confirmed","encoding":"base64","transactionDetails":"full","maxSupportedTransactionVersion":0}])");
     (void)subscribe(*c, 2, "logsSubscribe", R"(["allWithVotes",{"commitment":"processed"}])");
     const auto block = c->next_containing("blockNotification", wait_long);
@@ -1243,19 +1530,40 @@ TEST_CASE("the firehose streams full blocks and logs as fast as the client reads
     REQUIRE(wait_until([&] { return f.slot("processed") > slot_before + 3; }, 10s));
 }
 
-TEST_CASE("ledgertap-sim --chain solana serves the chain and writes the truth file", "[sim][solana_node]") {
+TEST_CASE(
+    "ledgertap-sim --chain solana serves the chain and writes the truth file",
+    "[sim][solana_node]") {
     const std::string dir = test::make_temp_dir("sim-solana-cli");
     const std::string ports = dir + "/ports.json";
     const std::string truth = dir + "/truth.jsonl";
-    test::child_process sim({test::sim_executable(), "--chain", "solana", "--slot-ms", "20", "--duration", "3",
-                             "--seed", "9", "--history", "40", "--solana-tx-per-block", "6", "--ports-file", ports,
-                             "--truth", truth, "--log-level", "warn"});
+    test::child_process sim(
+        {test::sim_executable(),
+         "--chain",
+         "solana",
+         "--slot-ms",
+         "20",
+         "--duration",
+         "3",
+         "--seed",
+         "9",
+         "--history",
+         "40",
+         "--solana-tx-per-block",
+         "6",
+         "--ports-file",
+         ports,
+         "--truth",
+         truth,
+         "--log-level",
+         "warn"});
     const auto p = test::read_ports_file(ports, 10s);
     REQUIRE(p);
     CHECK(p->nano_ws == 0);
     REQUIRE(p->solana_rpc != 0);
     const std::string url = "http://127.0.0.1:" + std::to_string(p->solana_rpc) + "/";
-    const auto r = test::http_post(url, R"({"jsonrpc":"2.0","id":1,"method":"getSlot","params":[{"commitment":"finalized"}]})");
+    const auto r = test::http_post(
+        url,
+        R"({"jsonrpc":"2.0","id":1,"method":"getSlot","params":[{"commitment":"finalized"}]})");
     REQUIRE(r.ok);
     CHECK(parse(r.body)["result"].GetUint64() > 330'000'000);
     ws_client c("127.0.0.1", p->solana_ws);
@@ -1306,9 +1614,15 @@ TEST_CASE("firehose throughput", "[.][sim][solana_firehose_bench]") {
         bool logs_count_txs; ///< every logs notification is one transaction
     };
     const std::vector<mode> modes = {
-        {"logsSubscribe allWithVotes (processed)", {R"({"jsonrpc":"2.0","id":1,"method":"logsSubscribe","params":["allWithVotes",{"commitment":"processed"}]})"}, true},
-        {"blockSubscribe full base64 (confirmed)", {R"({"jsonrpc":"2.0","id":1,"method":"blockSubscribe","params":["all",{"commitment":"confirmed","encoding":"base64","maxSupportedTransactionVersion":0}]})"}, false},
-        {"blockSubscribe full json (confirmed)", {R"({"jsonrpc":"2.0","id":1,"method":"blockSubscribe","params":["all",{"commitment":"confirmed","encoding":"json","maxSupportedTransactionVersion":0}]})"}, false},
+        {"logsSubscribe allWithVotes (processed)",
+         {R"({"jsonrpc":"2.0","id":1,"method":"logsSubscribe","params":["allWithVotes",{"commitment":"processed"}]})"},
+         true},
+        {"blockSubscribe full base64 (confirmed)",
+         {R"({"jsonrpc":"2.0","id":1,"method":"blockSubscribe","params":["all",{"commitment":"confirmed","encoding":"base64","maxSupportedTransactionVersion":0}]})"},
+         false},
+        {"blockSubscribe full json (confirmed)",
+         {R"({"jsonrpc":"2.0","id":1,"method":"blockSubscribe","params":["all",{"commitment":"confirmed","encoding":"json","maxSupportedTransactionVersion":0}]})"},
+         false},
     };
     for (const auto& m : modes) {
         auto config = fast_config();
@@ -1329,7 +1643,8 @@ TEST_CASE("firehose throughput", "[.][sim][solana_firehose_bench]") {
         const double cpu0 = service_cpu_seconds(f);
         const auto t0 = std::chrono::steady_clock::now();
         std::this_thread::sleep_for(5s);
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double secs
+            = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double cpu = service_cpu_seconds(f) - cpu0;
         const std::uint64_t msgs = c->messages_received() - msgs0;
         const std::uint64_t bytes = c->bytes_received() - bytes0;
@@ -1340,12 +1655,14 @@ TEST_CASE("firehose throughput", "[.][sim][solana_firehose_bench]") {
         for (const auto s : f.node().chain().blocks_in(slot0 + 1, slot1)) {
             txs += f.node().chain().find(s)->transaction_count;
         }
-        const double delivered = m.logs_count_txs ? static_cast<double>(msgs) : static_cast<double>(txs);
+        const double delivered
+            = m.logs_count_txs ? static_cast<double>(msgs) : static_cast<double>(txs);
         const double tx_rate = delivered / secs;
-        WARN(m.name << ": " << tx_rate << " tx/s, " << static_cast<double>(msgs) / secs << " msg/s, "
-                    << static_cast<double>(bytes) / secs / 1e6 << " MB/s over " << secs << " s ("
-                    << (slot1 - slot0) << " slots); service thread " << cpu << " CPU-s = "
-                    << delivered / cpu << " tx per CPU-second");
+        WARN(
+            m.name << ": " << tx_rate << " tx/s, " << static_cast<double>(msgs) / secs << " msg/s, "
+                   << static_cast<double>(bytes) / secs / 1e6 << " MB/s over " << secs << " s ("
+                   << (slot1 - slot0) << " slots); service thread " << cpu
+                   << " CPU-s = " << delivered / cpu << " tx per CPU-second");
         CHECK(tx_rate > 0);
     }
 }

@@ -1,8 +1,7 @@
+#include "schema/codec.hpp"
 #include "sim/solana_chain.hpp"
 #include "sim/solana_frames.hpp"
 #include "sim/solana_random.hpp"
-
-#include "schema/codec.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -257,9 +256,9 @@ TEST_CASE("blocks carry realistic transactions", "[sim][solana_chain]") {
             users += tx.is_vote ? 0 : 1;
             failed += tx.failed() ? 1 : 0;
             custom += tx.err_json == R"({"InstructionError":[1,{"Custom":6001}]})"
-                    || tx.err_json == R"({"InstructionError":[0,{"Custom":6001}]})"
-                ? 1
-                : 0;
+                              || tx.err_json == R"({"InstructionError":[0,{"Custom":6001}]})"
+                          ? 1
+                          : 0;
             v0 += tx.v0 ? 1 : 0;
             inner += tx.inner_instructions.empty() ? 0 : 1;
             for (const auto b : tx.pre_balances) {
@@ -297,8 +296,9 @@ TEST_CASE("accounts change with blocks and keep their traits", "[sim][solana_cha
         const auto block = chain.block(s);
         for (const auto& acct : block->modified_accounts) {
             const auto it = std::find_if(
-                chain.pool().begin(), chain.pool().end(),
-                [&acct](const solana_pool_account& p) { return p.pubkey == acct.pubkey; });
+                chain.pool().begin(), chain.pool().end(), [&acct](const solana_pool_account& p) {
+                    return p.pubkey == acct.pubkey;
+                });
             REQUIRE(it != chain.pool().end());
             CHECK(acct.owner == it->owner);
             CHECK(acct.data.size() == it->data_len);

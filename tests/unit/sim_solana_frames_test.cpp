@@ -1,7 +1,6 @@
+#include "schema/codec.hpp"
 #include "sim/solana_chain.hpp"
 #include "sim/solana_frames.hpp"
-
-#include "schema/codec.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
@@ -71,7 +70,8 @@ TEST_CASE("envelopes are byte-identical to Agave's", "[sim][solana_frames]") {
         solana_error("1", -32602, "Invalid subscription id.")
         == R"({"jsonrpc":"2.0","error":{"code":-32602,"message":"Invalid subscription id."},"id":1})");
     CHECK(
-        solana_error("7", -32016, "Minimum context slot has not been reached", R"({"contextSlot":5})")
+        solana_error(
+            "7", -32016, "Minimum context slot has not been reached", R"({"contextSlot":5})")
         == R"({"jsonrpc":"2.0","error":{"code":-32016,"message":"Minimum context slot has not been reached","data":{"contextSlot":5}},"id":7})");
     CHECK(solana_context(5, "42") == R"({"context":{"slot":5},"value":42})");
     CHECK(
@@ -92,7 +92,8 @@ TEST_CASE("slots updates have Agave's tagged shapes", "[sim][solana_frames]") {
         solana_slots_update(solana_slot_update::created_bank, 76, 5, 75)
         == R"({"type":"createdBank","slot":76,"parent":75,"timestamp":5})");
     CHECK(
-        solana_slots_update(solana_slot_update::dead, 76, 5, 0, {}, "error: InvalidBlock(TooFewTicks)")
+        solana_slots_update(
+            solana_slot_update::dead, 76, 5, 0, {}, "error: InvalidBlock(TooFewTicks)")
         == R"j({"type":"dead","slot":76,"timestamp":5,"err":"error: InvalidBlock(TooFewTicks)"})j");
     CHECK(
         solana_slots_update(solana_slot_update::first_shred_received, 1, 2)
@@ -141,8 +142,14 @@ TEST_CASE("blocks render every details level with Agave's key order", "[sim][sol
         const auto doc = parse(out);
         CHECK(
             keys_of(doc)
-            == strings{"previousBlockhash", "blockhash", "parentSlot", "transactions", "rewards",
-                       "blockTime", "blockHeight"});
+            == strings{
+                "previousBlockhash",
+                "blockhash",
+                "parentSlot",
+                "transactions",
+                "rewards",
+                "blockTime",
+                "blockHeight"});
         CHECK(doc["parentSlot"].GetUint64() == block->info.parent_slot);
         CHECK(doc["blockHeight"].GetUint64() == block->info.block_height);
         CHECK(doc["blockTime"].GetInt64() == block->info.block_time);
@@ -167,8 +174,12 @@ TEST_CASE("blocks render every details level with Agave's key order", "[sim][sol
                 CHECK(j["version"].GetUint() == 0);
                 CHECK(
                     keys_of(j["transaction"]["message"])
-                    == strings{"header", "accountKeys", "recentBlockhash", "instructions",
-                               "addressTableLookups"});
+                    == strings{
+                        "header",
+                        "accountKeys",
+                        "recentBlockhash",
+                        "instructions",
+                        "addressTableLookups"});
             } else {
                 saw_legacy = true;
                 CHECK(std::string(j["version"].GetString()) == "legacy");
@@ -178,10 +189,19 @@ TEST_CASE("blocks render every details level with Agave's key order", "[sim][sol
             }
             CHECK(
                 keys_of(j["meta"])
-                == strings{"err", "status", "fee", "preBalances", "postBalances",
-                           "innerInstructions", "logMessages", "preTokenBalances",
-                           "postTokenBalances", "rewards", "loadedAddresses",
-                           "computeUnitsConsumed"});
+                == strings{
+                    "err",
+                    "status",
+                    "fee",
+                    "preBalances",
+                    "postBalances",
+                    "innerInstructions",
+                    "logMessages",
+                    "preTokenBalances",
+                    "postTokenBalances",
+                    "rewards",
+                    "loadedAddresses",
+                    "computeUnitsConsumed"});
             CHECK(j["transaction"]["signatures"][0].GetString() == tx.signature_b58);
             const auto& pre = j["meta"]["preBalances"];
             REQUIRE(pre.Size() == tx.pre_balances.size());
@@ -210,8 +230,13 @@ TEST_CASE("blocks render every details level with Agave's key order", "[sim][sol
         const auto doc = parse(out);
         CHECK(
             keys_of(doc)
-            == strings{"previousBlockhash", "blockhash", "parentSlot", "transactions", "blockTime",
-                       "blockHeight"});
+            == strings{
+                "previousBlockhash",
+                "blockhash",
+                "parentSlot",
+                "transactions",
+                "blockTime",
+                "blockHeight"});
         const auto& j = doc["transactions"][0];
         CHECK(keys_of(j["transaction"]) == strings{"signatures", "accountKeys"});
         CHECK(
@@ -219,8 +244,14 @@ TEST_CASE("blocks render every details level with Agave's key order", "[sim][sol
             == strings{"pubkey", "writable", "signer", "source"});
         CHECK(
             keys_of(j["meta"])
-            == strings{"err", "status", "fee", "preBalances", "postBalances", "preTokenBalances",
-                       "postTokenBalances"});
+            == strings{
+                "err",
+                "status",
+                "fee",
+                "preBalances",
+                "postBalances",
+                "preTokenBalances",
+                "postTokenBalances"});
         CHECK(j["transaction"]["accountKeys"].Size() == block->transactions[0].key_count());
     }
 
@@ -231,8 +262,14 @@ TEST_CASE("blocks render every details level with Agave's key order", "[sim][sol
         const auto doc = parse(out);
         CHECK(
             keys_of(doc)
-            == strings{"previousBlockhash", "blockhash", "parentSlot", "signatures", "rewards",
-                       "blockTime", "blockHeight"});
+            == strings{
+                "previousBlockhash",
+                "blockhash",
+                "parentSlot",
+                "signatures",
+                "rewards",
+                "blockTime",
+                "blockHeight"});
         REQUIRE(doc["signatures"].Size() == block->transactions.size());
         CHECK(doc["signatures"][3].GetString() == block->transactions[3].signature_b58);
     }
@@ -362,19 +399,21 @@ TEST_CASE("accounts render every data encoding", "[sim][solana_frames]") {
     CHECK(
         value(small, solana_account_encoding::binary)
         == R"({"lamports":9007199254740993,"data":")" + schema::base58_encode(small.data)
-            + R"(","owner":")" + owner
-            + R"(","executable":false,"rentEpoch":18446744073709551615,"space":5})");
+               + R"(","owner":")" + owner
+               + R"(","executable":false,"rentEpoch":18446744073709551615,"space":5})");
     CHECK(
-        value(large, solana_account_encoding::binary).find(
-            R"("data":"error: data too large for bs58 encoding")")
+        value(large, solana_account_encoding::binary)
+            .find(R"("data":"error: data too large for bs58 encoding")")
         != std::string::npos);
     CHECK(
-        value(large, solana_account_encoding::base58).find(
-            R"("data":["error: data too large for bs58 encoding","base58"])")
+        value(large, solana_account_encoding::base58)
+            .find(R"("data":["error: data too large for bs58 encoding","base58"])")
         != std::string::npos);
     {
         const auto doc = parse(value(large, solana_account_encoding::base64));
-        CHECK(keys_of(doc) == strings{"lamports", "data", "owner", "executable", "rentEpoch", "space"});
+        CHECK(
+            keys_of(doc)
+            == strings{"lamports", "data", "owner", "executable", "rentEpoch", "space"});
         CHECK(doc["rentEpoch"].GetUint64() == UINT64_MAX);
         CHECK(doc["lamports"].GetUint64() == 9007199254740993ULL);
         CHECK(std::string(doc["data"][1].GetString()) == "base64");
@@ -382,13 +421,13 @@ TEST_CASE("accounts render every data encoding", "[sim][solana_frames]") {
         CHECK(doc["space"].GetUint64() == 200);
     }
     {
-        const auto doc = parse(f.enc.account_value(
-            large, solana_account_encoding::base64, solana_data_slice{10, 4}));
+        const auto doc = parse(
+            f.enc.account_value(large, solana_account_encoding::base64, solana_data_slice{10, 4}));
         CHECK(schema::base64_decode(doc["data"][0].GetString())->size() == 4);
         CHECK(doc["space"].GetUint64() == 200);
         // A slice small enough is base58-encodable even for big accounts.
-        const auto b58 = parse(f.enc.account_value(
-            large, solana_account_encoding::base58, solana_data_slice{0, 8}));
+        const auto b58 = parse(
+            f.enc.account_value(large, solana_account_encoding::base58, solana_data_slice{0, 8}));
         CHECK(schema::base58_decode(b58["data"][0].GetString())->size() == 8);
     }
     {
@@ -407,8 +446,8 @@ TEST_CASE("accounts render every data encoding", "[sim][solana_frames]") {
         CHECK(std::vector<std::uint8_t>(frame.begin() + 9, frame.end()) == large.data);
     }
     {
-        const auto doc = parse(f.enc.keyed_account_value(
-            small, solana_account_encoding::json_parsed, std::nullopt));
+        const auto doc = parse(
+            f.enc.keyed_account_value(small, solana_account_encoding::json_parsed, std::nullopt));
         CHECK(keys_of(doc) == strings{"pubkey", "account"});
         CHECK(std::string(doc["account"]["data"][1].GetString()) == "base64"); // no parser
     }
@@ -443,9 +482,11 @@ TEST_CASE("logs, signatures, votes and statuses have Agave's shapes", "[sim][sol
         CHECK(doc["signature"].GetString() == vote->signature_b58);
     }
     {
-        const auto doc =
-            parse(f.enc.signature_status(5, *user, std::nullopt, solana_commitment::finalized));
-        CHECK(keys_of(doc) == strings{"slot", "confirmations", "status", "err", "confirmationStatus"});
+        const auto doc
+            = parse(f.enc.signature_status(5, *user, std::nullopt, solana_commitment::finalized));
+        CHECK(
+            keys_of(doc)
+            == strings{"slot", "confirmations", "status", "err", "confirmationStatus"});
         CHECK(doc["confirmations"].IsNull());
     }
     CHECK(

@@ -70,25 +70,32 @@ TEST_CASE("serde_describe names values as serde does", "[sim][solana_rpc]") {
 }
 
 TEST_CASE("jsonrpc envelopes: notifications get no reply, batches an array", "[sim][solana_rpc]") {
-    const solana_method_handler echo = [](const solana_call& c) -> solana_outcome {
-        return "\"" + c.method + "\"";
-    };
+    const solana_method_handler echo
+        = [](const solana_call& c) -> solana_outcome { return "\"" + c.method + "\""; };
     CHECK_FALSE(solana_handle_jsonrpc(R"({"jsonrpc":"2.0","method":"ping"})", echo));
-    CHECK_FALSE(solana_handle_jsonrpc(R"([{"jsonrpc":"2.0","method":"a"},{"jsonrpc":"2.0","method":"b"}])", echo));
-    CHECK(*solana_handle_jsonrpc(R"({"jsonrpc":"2.0","id":"x","method":"m"})", echo)
-          == R"({"jsonrpc":"2.0","result":"m","id":"x"})");
-    CHECK(*solana_handle_jsonrpc(R"({"jsonrpc":"2.0","id":18446744073709551615,"method":"m"})", echo)
-          == R"({"jsonrpc":"2.0","result":"m","id":18446744073709551615})");
-    CHECK(*solana_handle_jsonrpc("[]", echo)
-          == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":null})");
-    CHECK(*solana_handle_jsonrpc(R"({"jsonrpc":"1.0","id":2,"method":"m"})", echo)
-          == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":2})");
-    CHECK(*solana_handle_jsonrpc(R"({"jsonrpc":"2.0","id":2,"method":"m","params":5})", echo)
-          == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":2})");
-    CHECK(*solana_handle_jsonrpc(R"({"jsonrpc":"2.0","id":1,"method":"m"} trailing)", echo)
-          == R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null})");
-    CHECK(*solana_handle_jsonrpc(R"([1,{"jsonrpc":"2.0","id":3,"method":"m"}])", echo)
-          == R"([{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":null},{"jsonrpc":"2.0","result":"m","id":3}])");
+    CHECK_FALSE(solana_handle_jsonrpc(
+        R"([{"jsonrpc":"2.0","method":"a"},{"jsonrpc":"2.0","method":"b"}])", echo));
+    CHECK(
+        *solana_handle_jsonrpc(R"({"jsonrpc":"2.0","id":"x","method":"m"})", echo)
+        == R"({"jsonrpc":"2.0","result":"m","id":"x"})");
+    CHECK(
+        *solana_handle_jsonrpc(R"({"jsonrpc":"2.0","id":18446744073709551615,"method":"m"})", echo)
+        == R"({"jsonrpc":"2.0","result":"m","id":18446744073709551615})");
+    CHECK(
+        *solana_handle_jsonrpc("[]", echo)
+        == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":null})");
+    CHECK(
+        *solana_handle_jsonrpc(R"({"jsonrpc":"1.0","id":2,"method":"m"})", echo)
+        == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":2})");
+    CHECK(
+        *solana_handle_jsonrpc(R"({"jsonrpc":"2.0","id":2,"method":"m","params":5})", echo)
+        == R"({"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":2})");
+    CHECK(
+        *solana_handle_jsonrpc(R"({"jsonrpc":"2.0","id":1,"method":"m"} trailing)", echo)
+        == R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error"},"id":null})");
+    CHECK(
+        *solana_handle_jsonrpc(R"([1,{"jsonrpc":"2.0","id":3,"method":"m"}])", echo)
+        == R"([{"jsonrpc":"2.0","error":{"code":-32600,"message":"Invalid request"},"id":null},{"jsonrpc":"2.0","result":"m","id":3}])");
 }
 
 TEST_CASE("getBlocks and getBlock follow the levels", "[sim][solana_rpc]") {
@@ -100,7 +107,8 @@ TEST_CASE("getBlocks and getBlock follow the levels", "[sim][solana_rpc]") {
     CHECK(blocks["result"][blocks["result"].Size() - 1].GetUint64() == root);
     CHECK(blocks["result"].Size() == f.chain.blocks_in(first, root).size());
     // Second positional as the config.
-    const auto confirmed = f.call("getBlocks", "[" + std::to_string(first) + R"(,{"commitment":"confirmed"}])");
+    const auto confirmed
+        = f.call("getBlocks", "[" + std::to_string(first) + R"(,{"commitment":"confirmed"}])");
     CHECK(confirmed["result"][confirmed["result"].Size() - 1].GetUint64() == *f.levels.confirmed);
     // A skipped slot below the root, and a block above it.
     std::uint64_t skipped = 0;
@@ -111,17 +119,31 @@ TEST_CASE("getBlocks and getBlock follow the levels", "[sim][solana_rpc]") {
         }
     }
     REQUIRE(skipped != 0);
-    CHECK(f.call("getBlock", "[" + std::to_string(skipped) + "]")["error"]["code"].GetInt() == -32007);
-    CHECK(f.call("getBlock", "[" + std::to_string(*f.levels.processed) + "]")["error"]["code"].GetInt() == -32004);
-    CHECK(f.call("getBlockTime", "[" + std::to_string(*f.levels.processed) + "]")["result"].IsInt64());
-    CHECK(f.call("getBlock", R"(["x"])")["error"]["message"].GetString()
-          == std::string(R"(Invalid params: invalid type: string "x", expected u64.)"));
-    CHECK(f.call("getBlock", "[" + std::to_string(root) + R"(,{"maxSupportedTransactionVersion":300}])")["error"]["message"].GetString()
-          == std::string("Invalid params: invalid value: integer `300`, expected u8."));
+    CHECK(
+        f.call("getBlock", "[" + std::to_string(skipped) + "]")["error"]["code"].GetInt()
+        == -32007);
+    CHECK(
+        f.call("getBlock", "[" + std::to_string(*f.levels.processed) + "]")["error"]["code"]
+            .GetInt()
+        == -32004);
+    CHECK(f.call("getBlockTime", "[" + std::to_string(*f.levels.processed) + "]")["result"]
+              .IsInt64());
+    CHECK(
+        f.call("getBlock", R"(["x"])")["error"]["message"].GetString()
+        == std::string(R"(Invalid params: invalid type: string "x", expected u64.)"));
+    CHECK(
+        f.call(
+             "getBlock",
+             "[" + std::to_string(root)
+                 + R"(,{"maxSupportedTransactionVersion":300}])")["error"]["message"]
+            .GetString()
+        == std::string("Invalid params: invalid value: integer `300`, expected u8."));
     const auto legacy = f.call("getBlock", "[" + std::to_string(first) + R"(,"base64"])");
     CHECK((legacy.HasMember("result") || legacy["error"]["code"].GetInt() == -32015));
     CHECK(f.call("getBlockHeight")["result"].GetUint64() == f.chain.find(root)->block_height);
-    CHECK(f.call("getSlot", R"([{"commitment":"processed"}])")["result"].GetUint64() == *f.levels.processed);
+    CHECK(
+        f.call("getSlot", R"([{"commitment":"processed"}])")["result"].GetUint64()
+        == *f.levels.processed);
     CHECK(f.call("getLatestBlockhash")["result"]["value"]["blockhash"].IsString());
 }
 
@@ -137,11 +159,15 @@ TEST_CASE("getSignatureStatuses honours the status-cache window", "[sim][solana_
     const std::string old_sig = old_block->transactions[0].signature_b58;
     const auto recent = f.chain.block(*f.levels.processed);
     const std::string new_sig = recent->transactions[0].signature_b58;
-    const auto without = f.call("getSignatureStatuses", R"([[")" + old_sig + R"(",")" + new_sig + R"("]])");
+    const auto without
+        = f.call("getSignatureStatuses", R"([[")" + old_sig + R"(",")" + new_sig + R"("]])");
     CHECK(without["result"]["value"][0].IsNull()); // older than the status cache
-    CHECK(std::string(without["result"]["value"][1]["confirmationStatus"].GetString()) == "processed");
+    CHECK(
+        std::string(without["result"]["value"][1]["confirmationStatus"].GetString())
+        == "processed");
     CHECK(without["result"]["value"][1]["confirmations"].GetUint64() == 0);
-    const auto with = f.call("getSignatureStatuses", R"([[")" + old_sig + R"("],{"searchTransactionHistory":true}])");
+    const auto with = f.call(
+        "getSignatureStatuses", R"([[")" + old_sig + R"("],{"searchTransactionHistory":true}])");
     CHECK(std::string(with["result"]["value"][0]["confirmationStatus"].GetString()) == "finalized");
     CHECK(with["result"]["value"][0]["err"].IsNull() == !old_block->transactions[0].failed());
 }
