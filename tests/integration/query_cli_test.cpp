@@ -705,7 +705,7 @@ TEST_CASE(
 // ---- votes, telemetry ----------------------------------------------------------------------
 
 TEST_CASE(
-    "votes and telemetry summarize the window; --section selects one",
+    "votes and telemetry summarize the window, and --section selects one section",
     "[query][integration][votes][telemetry]") {
     SECTION("votes summarizes Nano and Solana votes and ranks the voters") {
         const auto doc = query_json({"votes", "--limit", "2"});
