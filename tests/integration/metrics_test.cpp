@@ -8,6 +8,7 @@
 #include "tests/support/process.hpp"
 
 #include <catch2/catch.hpp>
+#include <rapidjson/document.h>
 
 #include <fstream>
 #include <regex>
@@ -95,6 +96,45 @@ TEST_CASE("ingest config: a bad key is refused naming it; --print-config masks t
     CHECK(print.stdout_text().find("hunter2") == std::string::npos);
     CHECK(print.stdout_text().find("postgresql://ledgertap:***@db/lt") != std::string::npos);
     CHECK(print.stdout_text().find("ws_url = \"ws://127.0.0.1:7078\"") != std::string::npos);
+}
+
+TEST_CASE("ingest logs: --log-format json writes one JSON object per line, messages escaped") {
+    const auto dir = make_temp_dir("jsonlog");
+    // Nothing listens on the node URL: the feed logs its connection failures, and the database
+    // conninfo carries a password that must not appear.
+    child_process ingest{{ingest_executable(), "--log-format", "json", "--db",
+                             "postgresql://ledgertap:hunter2@127.0.0.1:1/lt", "--nano-ws", "ws://127.0.0.1:1/\"quoted\""},
+        dir + "/ingest"};
+    REQUIRE(wait_until([&] { return ingest.stderr_text().find("Unable to connect") != std::string::npos
+                                 || ingest.stderr_text().find("connect failed") != std::string::npos; },
+        20s));
+    ingest.terminate();
+    REQUIRE(ingest.wait(30s));
+    const auto text = ingest.stderr_text();
+    CHECK(text.find("hunter2") == std::string::npos);
+    std::size_t lines = 0;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        const auto line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.empty()) {
+            continue;
+        }
+        rapidjson::Document d;
+        d.Parse(line.c_str(), line.size());
+        INFO(line);
+        REQUIRE_FALSE(d.HasParseError());
+        REQUIRE(d.IsObject());
+        CHECK(d.HasMember("time"));
+        CHECK(d.HasMember("level"));
+        CHECK(d.HasMember("msg"));
+        ++lines;
+    }
+    CHECK(lines >= 3);
 }
 
 } // namespace ledgertap::test
