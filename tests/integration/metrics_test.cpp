@@ -30,7 +30,7 @@ double metric(const std::string& text, const std::string& series) {
 
 } // namespace
 
-TEST_CASE("ingest metrics: /metrics figures move as data flows; /healthz and /readyz answer") {
+TEST_CASE("ingest metrics: /metrics figures move as data flows, /healthz and /readyz answer") {
     scratch_database db{"metrics"};
     db.migrate();
     const auto dir = make_temp_dir("metrics");
@@ -78,7 +78,7 @@ TEST_CASE("ingest metrics: /metrics figures move as data flows; /healthz and /re
     REQUIRE(ingest.wait(30s) == 0);
 }
 
-TEST_CASE("ingest config: a bad key is refused naming it; --print-config masks the password") {
+TEST_CASE("ingest config: a bad key is refused naming it and --print-config masks the password") {
     const auto dir = make_temp_dir("badcfg");
     {
         std::ofstream f{dir + "/bad.toml"};

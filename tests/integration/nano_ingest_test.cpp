@@ -231,7 +231,7 @@ TEST_CASE("nano ingest: malformed, binary and oversized frames are dead-lettered
     CHECK(count(db.conninfo(), "SELECT count(*) FROM ledgertap.connections") == 1);
 }
 
-TEST_CASE("nano ingest: a dropped connection is re-established and resubscribed; backfill fills the holes") {
+TEST_CASE("nano ingest: a dropped connection is re-established and resubscribed, backfill fills the holes") {
     scratch_database db{"nano_reconnect"};
     db.migrate();
     nano_pipeline p{db.conninfo(), {"--rate", "150", "--produce-for", "7", "--duration", "13", "--disconnect-every", "700", "--seed", "5"}};

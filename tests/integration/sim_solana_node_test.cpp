@@ -726,7 +726,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "blockSubscribe defaults: base64, full details, no rewards; v0 needs "
+    "blockSubscribe defaults: base64, full details, no rewards, v0 needs "
     "maxSupportedTransactionVersion",
     "[sim][solana_node]") {
     fixture f;
@@ -1040,7 +1040,7 @@ TEST_CASE("voteSubscribe streams gossip votes", "[sim][solana_node]") {
 // ------------------------------------------------------------------------------------------------
 
 TEST_CASE(
-    "every finalized block in the truth file is served by getBlock; skipped slots are -32007 and "
+    "every finalized block in the truth file is served by getBlock, skipped slots are -32007 and "
     "absent from getBlocks",
     "[sim][solana_node]") {
     auto config = fast_config();

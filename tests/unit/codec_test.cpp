@@ -128,7 +128,7 @@ TEST_CASE("codec: hex encoders and strict fixed-length parsers", "[codec]") {
 }
 
 TEST_CASE(
-    "codec: parse_hex_u64 takes 1..16 digits; format_hex_u64 pads to 16 lowercase", "[codec]") {
+    "codec: parse_hex_u64 takes 1..16 digits, format_hex_u64 pads to 16 lowercase", "[codec]") {
     CHECK(codec::parse_hex_u64("0") == 0U);
     CHECK(codec::parse_hex_u64("c950fc037d61e372") == 0xc950fc037d61e372ULL);
     CHECK(codec::parse_hex_u64("C950FC037D61E372") == 0xc950fc037d61e372ULL);
