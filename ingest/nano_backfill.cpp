@@ -145,6 +145,7 @@ void nano_backfill::queue_blocks(const std::vector<nano::block_info>& blocks, st
 }
 
 void nano_backfill::fill(const gap_row& gap) {
+    const auto started = std::chrono::steady_clock::now();
     auto fail = [&](const std::string& why, bool permanent) {
         const auto attempts = gap.attempts + 1;
         const bool give_up = permanent || attempts >= max_attempts;
@@ -246,8 +247,11 @@ void nano_backfill::fill(const gap_row& gap) {
             gap.recovered + std::min(blocks->size(), i + cfg_.nano_batch), std::nullopt}));
         queue_blocks(part, std::move(progress), nano_.name + "/backfill");
     }
-    spdlog::info("nano backfill {}: filled gap {} on {}: {} blocks (heights {}..{})", nano_.name, gap.id,
-        gap.account, blocks->size(), blocks->front().height, blocks->back().height);
+    const double secs = std::max(1e-3, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    spdlog::info("nano backfill {}: filled gap {} on {}: {} blocks (heights {}..{}) in {:.2f}s, {:.0f} blocks/s; "
+                 "{} recovered since start",
+        nano_.name, gap.id, gap.account, blocks->size(), blocks->front().height, blocks->back().height, secs,
+        static_cast<double>(blocks->size()) / secs, recovered_.load());
 }
 
 void nano_backfill::reconcile_history() {

@@ -111,6 +111,7 @@ std::optional<std::uint64_t> solana_backfill::initial_watermark() {
 }
 
 bool solana_backfill::round() {
+    const auto started = std::chrono::steady_clock::now();
     std::string anchor;
     auto w = load_watermark(anchor);
     if (queued_watermark_ && (!w || *queued_watermark_ > *w)) {
@@ -364,9 +365,11 @@ bool solana_backfill::round() {
     m_blocks_.inc(recovered);
     recovered_.fetch_add(recovered);
     if (recovered > 0 || skipped > 0) {
-        spdlog::info("solana backfill {}: slots {}..{} verified against the finalized chain: {} blocks loaded over RPC, "
-                     "{} skipped/orphaned slots marked (finalized tip {})",
-            sol_.name, a, verified_to, recovered, skipped, f);
+        const double secs =
+            std::max(1e-3, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        spdlog::info("solana backfill {}: slots {}..{} verified against the finalized chain: {} blocks loaded over RPC "
+                     "({:.0f} blocks/s), {} skipped/orphaned slots marked, {} slots behind the finalized tip {}",
+            sol_.name, a, verified_to, recovered, static_cast<double>(recovered) / secs, skipped, f - verified_to, f);
     }
     return true;
 }
