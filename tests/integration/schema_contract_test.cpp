@@ -576,6 +576,58 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "the cheap format checks of 0008 accept exactly what the original regexes accepted",
+    "[integration][schema][checks]") {
+    const auto& db = migrated();
+    // Each candidate is judged by the new function and by the regex it replaced (0002, 0003);
+    // any disagreement is listed. Candidates sit on every edge: length, case, alphabet, prefix.
+    const std::string hex64 = std::string(63, 'A') + "F";
+    const std::string address = "nano_1" + std::string(58, '3') + "x";
+    const std::string vote_key = "Vote111111111111111111111111111111111111111";
+    const std::string candidates = fmt::format(
+        "VALUES ('{0}'), ('{0}0'), ('{1}'), (lower('{0}')), ('{1}G'), ('{1} '), ('{1}é'), (''), "
+        "('{2}'), (replace('{2}', 'nano_1', 'nano_3')), (replace('{2}', 'nano_1', 'nano_2')), "
+        "(replace('{2}', 'nano_1', 'xrb_1')), (replace('{2}', 'x', '0')), "
+        "(replace('{2}', 'x', 'l')), (replace('{2}', 'x', 'X')), ('{2}1'), "
+        "(replace('{2}', 'nano_', 'node_')), ('{3}'), ('{3}0'), (replace('{3}', 'V', 'I')), "
+        "(left('{3}', 31)), (left('{3}', 32)), ('{3}{3}'), ('{3}{3}{3}'), "
+        "(repeat('1', 64)), (repeat('1', 88)), (repeat('1', 89)), ('abcdef0123456789'), "
+        "('ABCDEF0123456789'), ('abcdef012345678'), ('legacy'), ('0'), ('12'), ('-1'), ('1a')",
+        hex64, hex64.substr(0, 63), address, vote_key);
+    const auto disagreements = query_scalar(
+        db.conninfo(),
+        fmt::format(
+            "SELECT string_agg(format('%s(%L)', f, v), ', ') FROM ({}) c(v), LATERAL (VALUES "
+            "('is_hash', nano.is_hash(v), v ~ '^[0-9A-F]{{64}}$'), "
+            "('is_address', nano.is_address(v), "
+            "v ~ '^nano_[13][13456789abcdefghijkmnopqrstuwxyz]{{59}}$'), "
+            "('is_node_id', nano.is_node_id(v), "
+            "v ~ '^node_[13][13456789abcdefghijkmnopqrstuwxyz]{{59}}$'), "
+            "('is_pubkey', solana.is_pubkey(v), v ~ '^[1-9A-HJ-NP-Za-km-z]{{32,44}}$'), "
+            "('is_signature', solana.is_signature(v), v ~ '^[1-9A-HJ-NP-Za-km-z]{{64,88}}$'), "
+            "('hex128 upper', ledgertap.is_hex(v, 128, true), v ~ '^[0-9A-F]{{128}}$'), "
+            "('hex64 upper', ledgertap.is_hex(v, 64, true), v ~ '^[0-9A-F]{{64}}$'), "
+            "('hex16 lower', ledgertap.is_hex(v, 16, false), v ~ '^[0-9a-f]{{16}}$'), "
+            "('version', v = 'legacy' OR (v <> '' AND v !~ '[^0-9]'), "
+            "v = 'legacy' OR v ~ '^[0-9]+$')) t(f, fast, original) "
+            "WHERE fast IS DISTINCT FROM original",
+            candidates));
+    CHECK(disagreements == std::nullopt);
+    // And the candidates do exercise both outcomes of every check.
+    CHECK(
+        query_scalar(
+            db.conninfo(),
+            fmt::format(
+                "SELECT count(*) FILTER (WHERE nano.is_hash(v)) || '/' || count(*) FILTER (WHERE "
+                "nano.is_address(v)) || '/' || count(*) FILTER (WHERE solana.is_pubkey(v)) || "
+                "'/' || count(*) FILTER (WHERE ledgertap.is_hex(v, 16, false)) || '/' || "
+                "count(*) FILTER (WHERE solana.is_signature(v)) || '/' || count(*) FILTER "
+                "(WHERE nano.is_node_id(v)) || '/' || count(*) FROM ({}) c(v)",
+                candidates))
+        == "2/2/2/1/6/1/35");
+}
+
+TEST_CASE(
     "solana.slots.status_rank is derived from status and orders the statuses",
     "[integration][schema][checks]") {
     scratch_database db{"rank"};
