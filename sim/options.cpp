@@ -101,6 +101,16 @@ parse_outcome parse_options(int argc, const char* const* argv) {
     app.add_option(
            "--solana-tx-per-block", opts.solana_tx_per_block, "Transactions per Solana block")
         ->check(CLI::Range(0U, 100000U));
+    app.add_flag(
+        "--solana-disable-block-subscribe",
+        opts.solana_disable_block_subscribe,
+        "Answer blockSubscribe/blockUnsubscribe with -32601 Method not found (a validator "
+        "without --rpc-pubsub-enable-block-subscription)");
+    app.add_flag(
+        "--solana-disable-vote-subscribe",
+        opts.solana_disable_vote_subscribe,
+        "Answer voteSubscribe/voteUnsubscribe with -32601 Method not found (a validator without "
+        "--rpc-pubsub-enable-vote-subscription)");
 
     app.add_option("--drop", opts.drop, "Fraction of notifications to drop")
         ->check(CLI::Range(0.0, 1.0));

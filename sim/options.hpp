@@ -53,6 +53,12 @@ struct options {
     // ---- Solana chain -------------------------------------------------------------------------
     std::uint32_t slot_ms = 400;           ///< --slot-ms: milliseconds per Solana slot (> 0)
     std::uint32_t solana_tx_per_block = 8; ///< --solana-tx-per-block: transactions per block
+    /// --solana-disable-block-subscribe: block(Un)subscribe answer -32601 "Method not found", as
+    /// a validator without --rpc-pubsub-enable-block-subscription does.
+    bool solana_disable_block_subscribe = false;
+    /// --solana-disable-vote-subscribe: vote(Un)subscribe answer -32601, as a validator without
+    /// --rpc-pubsub-enable-vote-subscription does.
+    bool solana_disable_vote_subscribe = false;
 
     // ---- faults (both chains) -----------------------------------------------------------------
     double drop = 0.0;      ///< --drop: fraction of notifications not sent (data stays on RPC)

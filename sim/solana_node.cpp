@@ -63,6 +63,8 @@ solana_node_config solana_node_config_from(const options& opts) {
     c.oversized_bytes = opts.oversized_bytes;
     c.rpc_delay = std::chrono::milliseconds(opts.rpc_delay_ms);
     c.rpc_error_rate = opts.rpc_error_rate;
+    c.pubsub.enable_block_subscription = !opts.solana_disable_block_subscribe;
+    c.pubsub.enable_vote_subscription = !opts.solana_disable_vote_subscribe;
     c.fault_seed = opts.seed;
     return c;
 }

@@ -28,7 +28,7 @@
 namespace ledgertap::sim {
 
 /// Everything the Solana node can be told. solana_node_config_from() maps the CLI options; tests
-/// fill one directly (depths, rates, disabled methods and the id counter have no flag yet).
+/// fill one directly (depths, rates and the id counter have no flag yet).
 struct solana_node_config {
     std::string ws_name = "solana_ws";
     std::string rpc_name = "solana_rpc";

@@ -2,6 +2,7 @@
 // the flag for bad input.
 
 #include "sim/options.hpp"
+#include "sim/solana_node.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -142,11 +143,44 @@ TEST_CASE("sim options reject bad values naming the flag, with exit code 2", "[s
     }
 }
 
+TEST_CASE("sim --solana-disable-block-subscribe and --solana-disable-vote-subscribe reach the Solana node",
+    "[sim][options]") {
+    const auto defaults = parse({});
+    REQUIRE(defaults.opts);
+    CHECK_FALSE(defaults.opts->solana_disable_block_subscribe);
+    CHECK_FALSE(defaults.opts->solana_disable_vote_subscribe);
+    const auto on = solana_node_config_from(*defaults.opts);
+    CHECK(on.pubsub.enable_block_subscription);
+    CHECK(on.pubsub.enable_vote_subscription);
+
+    const auto block_only = parse({"--solana-disable-block-subscribe"});
+    REQUIRE(block_only.opts);
+    CHECK(block_only.opts->solana_disable_block_subscribe);
+    CHECK_FALSE(block_only.opts->solana_disable_vote_subscribe);
+    const auto b = solana_node_config_from(*block_only.opts);
+    CHECK_FALSE(b.pubsub.enable_block_subscription);
+    CHECK(b.pubsub.enable_vote_subscription);
+
+    const auto vote_only = parse({"--solana-disable-vote-subscribe"});
+    REQUIRE(vote_only.opts);
+    const auto v = solana_node_config_from(*vote_only.opts);
+    CHECK(v.pubsub.enable_block_subscription);
+    CHECK_FALSE(v.pubsub.enable_vote_subscription);
+
+    // They are flags: a value is refused, naming the flag.
+    const auto bad = parse({"--solana-disable-vote-subscribe=yes please"});
+    CHECK_FALSE(bad.opts);
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.message.find("--solana-disable-vote-subscribe") != std::string::npos);
+}
+
 TEST_CASE("sim --help prints usage and exits 0", "[sim][options]") {
     const auto o = parse({"--help"});
     CHECK_FALSE(o.opts);
     CHECK(o.exit_code == 0);
     CHECK(o.message.find("--disconnect-every") != std::string::npos);
+    CHECK(o.message.find("--solana-disable-block-subscribe") != std::string::npos);
+    CHECK(o.message.find("--solana-disable-vote-subscribe") != std::string::npos);
 }
 
 } // namespace
