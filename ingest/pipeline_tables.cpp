@@ -11,16 +11,26 @@ pipeline_tables register_pipeline_tables(table_set& tables) {
     pipeline_tables t;
     t.sources = tables.add({"ledgertap.sources", "lt_stage_sources",
         {{"name", "text"}, {"chain", "text"}, {"ws_url", "text"}, {"rpc_url", "text"},
-            {"last_message_at", "timestamptz"}},
-        R"(INSERT INTO ledgertap.sources AS s (name, chain, ws_url, rpc_url, last_message_at)
-SELECT DISTINCT ON (name) name, chain, ws_url, rpc_url, last_message_at
-FROM {staging} ORDER BY name, last_message_at DESC NULLS LAST
+            {"connected", "boolean"}, {"last_connected_at", "timestamptz"},
+            {"last_message_at", "timestamptz"}, {"messages_received", "bigint"}, {"seq", "bigint"}},
+        R"(INSERT INTO ledgertap.sources AS s
+    (name, chain, ws_url, rpc_url, connected, last_connected_at, last_message_at, messages_received)
+SELECT DISTINCT ON (name) name, chain, ws_url, rpc_url, connected, last_connected_at, last_message_at,
+    messages_received
+FROM {staging} ORDER BY name, seq DESC
 ON CONFLICT (name) DO UPDATE SET
     chain = excluded.chain,
     ws_url = COALESCE(excluded.ws_url, s.ws_url),
     rpc_url = COALESCE(excluded.rpc_url, s.rpc_url),
-    last_message_at = GREATEST(s.last_message_at, excluded.last_message_at)
-WHERE s.last_message_at IS DISTINCT FROM GREATEST(s.last_message_at, excluded.last_message_at)
+    connected = excluded.connected,
+    last_connected_at = GREATEST(s.last_connected_at, excluded.last_connected_at),
+    last_message_at = GREATEST(s.last_message_at, excluded.last_message_at),
+    messages_received = GREATEST(s.messages_received, excluded.messages_received),
+    updated_at = now()
+WHERE s.connected IS DISTINCT FROM excluded.connected
+   OR s.last_connected_at IS DISTINCT FROM GREATEST(s.last_connected_at, excluded.last_connected_at)
+   OR s.last_message_at IS DISTINCT FROM GREATEST(s.last_message_at, excluded.last_message_at)
+   OR s.messages_received < excluded.messages_received
    OR s.ws_url IS DISTINCT FROM COALESCE(excluded.ws_url, s.ws_url)
    OR s.rpc_url IS DISTINCT FROM COALESCE(excluded.rpc_url, s.rpc_url))"});
     t.connections = tables.add({"ledgertap.connections", "lt_stage_connections",
@@ -101,21 +111,18 @@ row row_for_rejected(const pipeline_tables& t, std::string_view source, std::str
     return {t.rejected, r.finish()};
 }
 
-row row_for_source(const pipeline_tables& t, std::string_view source, std::string_view chain,
-    std::string_view ws_url, std::string_view rpc_url, std::optional<std::uint64_t> last_message_ms) {
+row row_for_source(const pipeline_tables& t, const source_record& s) {
     copy_row r;
-    r.text(make_storable(source)).text(make_storable(chain));
-    if (ws_url.empty()) {
-        r.null();
-    } else {
-        r.text(make_storable(ws_url));
+    r.text(make_storable(s.name)).text(make_storable(s.chain));
+    for (const auto* url : {&s.ws_url, &s.rpc_url}) {
+        if (url->empty()) {
+            r.null();
+        } else {
+            r.text(make_storable(*url));
+        }
     }
-    if (rpc_url.empty()) {
-        r.null();
-    } else {
-        r.text(make_storable(rpc_url));
-    }
-    r.timestamp_ms(last_message_ms);
+    r.boolean(s.connected).timestamp_ms(s.last_connected_ms).timestamp_ms(s.last_message_ms);
+    r.u64(s.messages_received).u64(s.seq);
     return {t.sources, r.finish()};
 }
 

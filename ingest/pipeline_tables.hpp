@@ -32,10 +32,23 @@ inline constexpr std::size_t rejected_payload_limit = 64 * 1024;
     std::string_view chain, std::uint64_t received_ms, std::string_view reason,
     std::string_view detail, std::string_view payload, std::size_t size_bytes);
 
-/// The source's row (chain, URLs) with its last message time; merged forward only.
-[[nodiscard]] row row_for_source(const pipeline_tables& t, std::string_view source,
-    std::string_view chain, std::string_view ws_url, std::string_view rpc_url,
-    std::optional<std::uint64_t> last_message_ms);
+/// A source's state as its connections add it up (every shard of a Solana source together).
+struct source_record {
+    std::string name;
+    std::string chain;
+    std::string ws_url;
+    std::string rpc_url;
+    bool connected = false; ///< At least one of its connections is open.
+    std::optional<std::uint64_t> last_connected_ms;
+    std::optional<std::uint64_t> last_message_ms;
+    std::uint64_t messages_received = 0; ///< Since this process started, every connection.
+    /// Orders the rows of one source within a batch: the highest is the latest state.
+    std::uint64_t seq = 0;
+};
+
+/// The source's row. Merge: `connected` takes the latest row's value, URLs the latest non-null,
+/// last_connected_at, last_message_at and messages_received only move forward (greatest).
+[[nodiscard]] row row_for_source(const pipeline_tables& t, const source_record& s);
 
 /// One connection's row, keyed by (source, opened_at); written when it opens and again when it
 /// closes (the merge fills in the close and keeps the largest message count).

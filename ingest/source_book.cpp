@@ -3,10 +3,35 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <mutex>
+
 namespace ledgertap::ingest {
 
+/// What every connection of one source adds up to. Touched on the feed client's service thread
+/// only (all books live there); the registry that hands it out is locked.
+struct source_book::tally {
+    std::uint64_t open = 0; ///< Connections currently open.
+    std::uint64_t messages = 0;
+    std::optional<std::uint64_t> last_connected_ms;
+    std::uint64_t last_message_ms = 0;
+    std::uint64_t seq = 0;
+};
+
+std::shared_ptr<source_book::tally> source_book::tally_for(const std::string& name) {
+    static std::mutex mutex;
+    static std::map<std::string, std::weak_ptr<source_book::tally>> tallies;
+    const std::lock_guard lock{mutex};
+    auto& slot = tallies[name];
+    auto t = slot.lock();
+    if (!t) {
+        t = std::make_shared<source_book::tally>();
+        slot = t;
+    }
+    return t;
+}
+
 source_book::source_book(source_identity id, pipeline_tables tables, bounded_queue& queue, metrics_registry& metrics)
-    : id_(std::move(id)), tables_(tables), queue_(queue), metrics_(metrics),
+    : id_(std::move(id)), tally_(tally_for(id_.name)), tables_(tables), queue_(queue), metrics_(metrics),
       m_rejected_(metrics.get_counter("ledgertap_rejected_messages_total", {{"source", id_.name}},
           "Messages refused (malformed, oversized, binary, unknown, unstorable), dead-lettered")),
       m_reconnects_(metrics.get_counter("ledgertap_reconnects_total", {{"source", id_.name}},
@@ -26,9 +51,11 @@ bool source_book::opened(const feed_connection& /*conn*/) {
     current_.source = id_.connection_name;
     current_.url = id_.ws_url;
     current_.opened_ms = now_ms();
+    ++tally_->open;
+    tally_->last_connected_ms = current_.opened_ms;
     row_group g;
     g.origin = id_.name + "/connection";
-    g.rows.push_back(row_for_source(tables_, id_.name, id_.chain, id_.ws_url, id_.rpc_url, std::nullopt));
+    push_source_row(g);
     g.rows.push_back(row_for_connection(tables_, current_));
     queue_.push(std::move(g));
     return connects_ > 1;
@@ -39,6 +66,9 @@ void source_book::closed(const feed_connection& conn, const close_info& info) {
     if (!info.was_open) {
         return; // a failed attempt, not a connection
     }
+    if (tally_->open > 0) {
+        --tally_->open;
+    }
     current_.closed_ms = now_ms();
     current_.close_code = info.code;
     current_.close_reason = info.reason;
@@ -46,16 +76,32 @@ void source_book::closed(const feed_connection& conn, const close_info& info) {
     row_group g;
     g.origin = id_.name + "/connection";
     g.rows.push_back(row_for_connection(tables_, current_));
-    if (last_message_ms_ > reported_message_ms_) {
-        g.rows.push_back(row_for_source(tables_, id_.name, id_.chain, id_.ws_url, id_.rpc_url, last_message_ms_));
-        reported_message_ms_ = last_message_ms_;
-    }
+    push_source_row(g);
+    reported_message_ms_ = last_message_ms_;
     queue_.push(std::move(g));
 }
 
 void source_book::received(const feed_connection& conn) {
     last_message_ms_ = now_ms();
     current_.messages_received = conn.messages_received();
+    ++tally_->messages;
+    tally_->last_message_ms = std::max(tally_->last_message_ms, last_message_ms_);
+}
+
+void source_book::push_source_row(row_group& g) {
+    source_record r;
+    r.name = id_.name;
+    r.chain = id_.chain;
+    r.ws_url = id_.ws_url;
+    r.rpc_url = id_.rpc_url;
+    r.connected = tally_->open > 0;
+    r.last_connected_ms = tally_->last_connected_ms;
+    if (tally_->last_message_ms > 0) {
+        r.last_message_ms = tally_->last_message_ms;
+    }
+    r.messages_received = tally_->messages;
+    r.seq = ++tally_->seq;
+    g.rows.push_back(row_for_source(tables_, r));
 }
 
 void source_book::count(const std::string& topic) {
@@ -105,7 +151,7 @@ void source_book::tick(const feed_connection& conn) {
     current_.messages_received = conn.messages_received();
     row_group g;
     g.origin = id_.name + "/progress";
-    g.rows.push_back(row_for_source(tables_, id_.name, id_.chain, id_.ws_url, id_.rpc_url, last_message_ms_));
+    push_source_row(g);
     g.rows.push_back(row_for_connection(tables_, current_));
     reported_message_ms_ = last_message_ms_;
     queue_.push(std::move(g));

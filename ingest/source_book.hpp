@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -28,6 +29,12 @@ struct source_identity {
 /// and ledgertap.sources rows, message counters per topic, dead letters (counted per reason and
 /// logged once per kind), liveness gauges. Runs on the feed client's service thread, like the
 /// source that owns it.
+///
+/// Every book of one source name (the shards of a Solana source) shares one tally, because they
+/// share one ledgertap.sources row: `connected` while any of them is open, `messages_received`
+/// over all of them since the process started, `last_connected_at` the latest open of any. The
+/// source row is written when a connection opens or closes and, while messages arrive, once a
+/// second.
 class source_book {
 public:
     source_book(source_identity id, pipeline_tables tables, bounded_queue& queue,
@@ -49,7 +56,13 @@ public:
     [[nodiscard]] std::uint64_t last_message_ms() const noexcept { return last_message_ms_; }
 
 private:
+    struct tally;
+    /// The tally of `name`, shared by every live book of that source; a fresh one once none is left.
+    static std::shared_ptr<tally> tally_for(const std::string& name);
+    void push_source_row(row_group& g);
+
     source_identity id_;
+    std::shared_ptr<tally> tally_;
     pipeline_tables tables_;
     bounded_queue& queue_;
     metrics_registry& metrics_;
