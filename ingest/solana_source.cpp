@@ -132,6 +132,9 @@ void solana_source::on_open(feed_connection& conn) {
     last_keepalive_ = now;
     last_slot_traffic_ = now;
     for (std::size_t i = 0; i < subs_.size(); ++i) {
+        if (finished_.contains(i)) {
+            continue; // a signature already notified: the node would never notify it again
+        }
         const auto id = next_id_++;
         auto req = fmt::format(R"({{"jsonrpc":"2.0","id":{},"method":"{}","params":{}}})", id, subs_[i].method,
             subs_[i].params);
@@ -234,6 +237,7 @@ void solana_source::on_message(feed_connection& conn, std::string_view text) {
     }
     if (std::holds_alternative<sol::signature_notification>(msg)
         && std::get<sol::signature_notification>(msg).state == sol::signature_state::processed) {
+        finished_.insert(it->second);
         by_subscription_.erase(it->first); // one-shot: the node removed it
     }
     push_rows(map_solana_message(tables_, msg, s.context, cfg_.name, received), kind, text);

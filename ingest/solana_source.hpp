@@ -79,6 +79,8 @@ private:
     std::chrono::steady_clock::time_point last_keepalive_{};
     std::chrono::steady_clock::time_point last_slot_traffic_{};
     std::set<std::string> reported_;
+    /// Signature subscriptions that got their final notification: not sent again on reconnect.
+    std::set<std::size_t> finished_;
     counter& m_unknown_subscription_;
 };
 
