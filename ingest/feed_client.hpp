@@ -66,6 +66,11 @@ public:
     [[nodiscard]] std::uint64_t messages_received() const noexcept { return messages_; }
     [[nodiscard]] std::chrono::system_clock::time_point opened_at() const noexcept { return opened_at_; }
     [[nodiscard]] std::chrono::steady_clock::time_point last_message_at() const noexcept { return last_message_; }
+    /// Messages queued by send() and not yet written, and whether close() was asked for: what a
+    /// handler did, for tests that drive one on a connection without a socket.
+    [[nodiscard]] const std::deque<std::string>& outbox() const noexcept { return outbox_; }
+    [[nodiscard]] bool close_requested() const noexcept { return close_requested_; }
+    [[nodiscard]] const std::string& close_reason() const noexcept { return close_reason_; }
 
 private:
     friend class feed_client;
