@@ -67,6 +67,9 @@ int run(const ledgertap::sim::options& opts) {
     }
 
     server srv(opts.host);
+    if (!opts.tls_cert_file.empty()) {
+        srv.set_tls({opts.tls_cert_file, opts.tls_key_file});
+    }
     std::unique_ptr<ledgertap::sim::nano_node> nano;
     if (opts.nano_enabled()) {
         nano = std::make_unique<ledgertap::sim::nano_node>(opts, srv, *truth);

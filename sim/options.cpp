@@ -68,6 +68,13 @@ parse_outcome parse_options(int argc, const char* const* argv) {
         "--ports-file",
         opts.ports_file,
         "Write the chosen ports as JSON to FILE (atomically) once listening");
+    app.add_option(
+           "--tls-cert",
+           opts.tls_cert_file,
+           "PEM certificate: serve TLS (wss://, https://) on every endpoint; needs --tls-key")
+        ->check(CLI::ExistingFile);
+    app.add_option("--tls-key", opts.tls_key_file, "PEM private key of --tls-cert")
+        ->check(CLI::ExistingFile);
 
     std::string chain = "both";
     app.add_option("--chain", chain, "Which node(s) to simulate")
@@ -175,6 +182,13 @@ parse_outcome parse_options(int argc, const char* const* argv) {
         opts.outage = outage_window{
             parse_seconds(std::string_view(outage).substr(0, colon)).value_or(0.0),
             parse_seconds(std::string_view(outage).substr(colon + 1)).value_or(0.0)};
+    }
+    if (opts.tls_cert_file.empty() != opts.tls_key_file.empty()) {
+        outcome.exit_code = exit_usage;
+        outcome.message = opts.tls_cert_file.empty()
+                              ? "ledgertap-sim: --tls-key: needs --tls-cert as well\n"
+                              : "ledgertap-sim: --tls-cert: needs --tls-key as well\n";
+        return outcome;
     }
     if (opts.host.empty()) {
         outcome.exit_code = exit_usage;

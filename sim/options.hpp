@@ -30,6 +30,10 @@ struct options {
     /// --ports-file: JSON {"nano_ws":…,"nano_rpc":…,"solana_ws":…,"solana_rpc":…} written
     /// atomically (temp file + rename) once every port listens; disabled chains are 0.
     std::string ports_file;
+    /// --tls-cert / --tls-key: PEM certificate and private key; when given, every endpoint serves
+    /// TLS only (wss://, https://). Both or neither.
+    std::string tls_cert_file;
+    std::string tls_key_file;
 
     // ---- run ----------------------------------------------------------------------------------
     chain_selection chain = chain_selection::both; ///< --chain nano|solana|both

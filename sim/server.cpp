@@ -12,6 +12,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -407,6 +408,13 @@ public:
         return endpoints_.size() - 1;
     }
 
+    void set_tls(tls_files files) {
+        if (started_) {
+            throw std::logic_error("sim::server: set_tls() must come before start()");
+        }
+        tls_ = std::move(files);
+    }
+
     void start() {
         if (started_) {
             throw std::logic_error("sim::server: start() called twice");
@@ -418,6 +426,9 @@ public:
 
         lws_context_creation_info info{};
         info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+        if (tls_) {
+            info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        }
         info.port = CONTEXT_PORT_NO_LISTEN;
         info.user = this;
         context_ = lws_create_context(&info);
@@ -582,8 +593,24 @@ private:
         if (host_.find(':') == std::string::npos && !host_.empty()) {
             info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
         }
+        if (tls_) {
+            // lws 4.1 looks for this flag in the vhost's options too, else the vhost is plain.
+            info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+            info.ssl_cert_filepath = tls_->cert_file.c_str();
+            info.ssl_private_key_filepath = tls_->key_file.c_str();
+            // The endpoints speak HTTP/1.1 (the WebSocket upgrade and the RPC POSTs); without
+            // this ALPN would offer h2 to curl.
+            info.alpn = "http/1.1";
+        }
         endpoint.vhost = lws_create_vhost(context_, &info);
         if (endpoint.vhost == nullptr) {
+            if (tls_) {
+                throw std::runtime_error(
+                    "sim::server: cannot listen with TLS on " + host_ + ":"
+                    + std::to_string(endpoint.requested_port) + " for " + endpoint.name
+                    + " (is the port free, and are " + tls_->cert_file + " and " + tls_->key_file
+                    + " a matching PEM certificate and key?)");
+            }
             throw std::runtime_error(
                 "sim::server: cannot listen on " + host_ + ":"
                 + std::to_string(endpoint.requested_port) + " for " + endpoint.name);
@@ -593,7 +620,8 @@ private:
             throw std::runtime_error("sim::server: no listen port for " + endpoint.name);
         }
         endpoint.actual_port = static_cast<std::uint16_t>(port);
-        spdlog::info("sim: {} listening on {}:{}", endpoint.name, host_, endpoint.actual_port);
+        spdlog::info("sim: {} listening on {}:{}{}", endpoint.name, host_, endpoint.actual_port,
+            tls_ ? " (TLS)" : "");
     }
 
     void run() {
@@ -974,6 +1002,7 @@ private:
     }
 
     std::string host_;
+    std::optional<tls_files> tls_;
     std::vector<std::unique_ptr<endpoint_state>> endpoints_;
     lws_context* context_ = nullptr;
     bool started_ = false;
@@ -1019,6 +1048,10 @@ endpoint_id server::add(http_endpoint endpoint) {
     state->rng.seed(endpoint.error_seed);
     state->http = std::move(endpoint);
     return impl_->add_endpoint(std::move(state));
+}
+
+void server::set_tls(tls_files files) {
+    impl_->set_tls(std::move(files));
 }
 
 void server::start() {

@@ -151,6 +151,12 @@ struct http_endpoint {
     std::size_t max_body_bytes = std::size_t{32} * 1024 * 1024;
 };
 
+/// PEM files for serving TLS: every endpoint of a server then speaks wss:// or https:// only.
+struct tls_files {
+    std::string cert_file; ///< server certificate (chain), PEM
+    std::string key_file;  ///< its private key, PEM, unencrypted
+};
+
 using endpoint_id = std::size_t;
 using timer_id = std::uint64_t;
 
@@ -172,6 +178,9 @@ public:
     /// Before start() only.
     endpoint_id add(ws_endpoint endpoint);
     endpoint_id add(http_endpoint endpoint);
+    /// Before start() only: serve TLS on every endpoint (HTTP/1.1 only, no h2). start() throws
+    /// std::runtime_error when the files cannot be loaded.
+    void set_tls(tls_files files);
 
     void start();
     void stop();
