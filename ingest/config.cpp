@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -168,6 +169,8 @@ std::map<std::string, section> schema_for(config& c) {
         {"reconnect_max_ms", ms_key(n.reconnect_max, 1, day_ms)},
         {"election_votes", bool_key(n.election_votes)},
         {"votes", bool_key(n.votes)},
+        {"max_response_bytes", size_key(n.max_response_bytes, 1024, max_bytes)},
+        {"tls_ca_file", string_key(n.tls_ca_file)},
         {"tls_insecure", bool_key(n.tls_insecure)},
     };
     auto& so = c.solana;
@@ -188,6 +191,8 @@ std::map<std::string, section> schema_for(config& c) {
         {"stall_timeout_s", s_key(so.stall_timeout, 0, day_s)},
         {"reconnect_initial_ms", ms_key(so.reconnect_initial, 1, day_ms)},
         {"reconnect_max_ms", ms_key(so.reconnect_max, 1, day_ms)},
+        {"max_response_bytes", size_key(so.max_response_bytes, 1024, max_bytes)},
+        {"tls_ca_file", string_key(so.tls_ca_file)},
         {"tls_insecure", bool_key(so.tls_insecure)},
     };
     auto& w = c.writer;
@@ -292,6 +297,25 @@ void validate(const config& c) {
     check_ws(c.solana.ws_url, "solana.ws_url");
     check_http(c.nano.rpc_url, "nano.rpc_url");
     check_http(c.solana.rpc_url, "solana.rpc_url");
+    auto check_ca = [](const std::string& path, bool insecure, const std::string& section) {
+        if (path.empty()) {
+            return;
+        }
+        const std::string key = section + ".tls_ca_file";
+        if (insecure) {
+            bad(key, fmt::format("has no effect while {}.tls_insecure = true (nothing is verified); "
+                                 "set one of them", section));
+        }
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(path, ec)) {
+            bad(key, fmt::format("'{}' does not exist or is not a regular file (a PEM file of CA certificates)", path));
+        }
+        if (!std::ifstream{path, std::ios::binary}) {
+            bad(key, fmt::format("'{}' cannot be read", path));
+        }
+    };
+    check_ca(c.nano.tls_ca_file, c.nano.tls_insecure, "nano");
+    check_ca(c.solana.tls_ca_file, c.solana.tls_insecure, "solana");
     if (c.writer.queue_low_water_bytes >= c.writer.queue_high_water_bytes) {
         bad("writer.queue_low_water_bytes", "must be below writer.queue_high_water_bytes");
     }
@@ -339,19 +363,21 @@ std::string to_toml(const config& c) {
     const auto& n = c.nano;
     o += fmt::format("[nano]\nname = {}\nws_url = {}\nrpc_url = {}\nmax_message_bytes = {}\nping_interval_s = {}\n"
                      "ack_timeout_s = {}\nstall_timeout_s = {}\nreconnect_initial_ms = {}\nreconnect_max_ms = {}\n"
-                     "election_votes = {}\nvotes = {}\ntls_insecure = {}\n\n",
+                     "election_votes = {}\nvotes = {}\nmax_response_bytes = {}\ntls_ca_file = {}\ntls_insecure = {}\n\n",
         q(n.name), q(n.ws_url), q(n.rpc_url), n.max_message_bytes, n.ping_interval.count(), n.ack_timeout.count(),
         n.stall_timeout.count(), n.reconnect_initial.count(), n.reconnect_max.count(), b(n.election_votes), b(n.votes),
-        b(n.tls_insecure));
+        n.max_response_bytes, q(n.tls_ca_file), b(n.tls_insecure));
     const auto& s = c.solana;
     o += fmt::format("[solana]\nname = {}\nws_url = {}\nrpc_url = {}\nmax_message_bytes = {}\ncommitment = {}\n"
                      "block_encoding = {}\ntransaction_details = {}\nlogs_filter = {}\naccounts = {}\nprograms = {}\n"
                      "signatures = {}\nmax_subscriptions_per_connection = {}\nkeepalive_interval_s = {}\n"
-                     "stall_timeout_s = {}\nreconnect_initial_ms = {}\nreconnect_max_ms = {}\ntls_insecure = {}\n\n",
+                     "stall_timeout_s = {}\nreconnect_initial_ms = {}\nreconnect_max_ms = {}\nmax_response_bytes = {}\n"
+                     "tls_ca_file = {}\ntls_insecure = {}\n\n",
         q(s.name), q(s.ws_url), q(s.rpc_url), s.max_message_bytes, q(s.commitment), q(s.block_encoding),
         q(s.transaction_details), q(s.logs_filter), list(s.accounts), list(s.programs), list(s.signatures),
         s.max_subscriptions_per_connection, s.keepalive_interval.count(), s.stall_timeout.count(),
-        s.reconnect_initial.count(), s.reconnect_max.count(), b(s.tls_insecure));
+        s.reconnect_initial.count(), s.reconnect_max.count(), s.max_response_bytes, q(s.tls_ca_file),
+        b(s.tls_insecure));
     const auto& w = c.writer;
     o += fmt::format("[writer]\nbatch_max_messages = {}\nbatch_max_bytes = {}\nbatch_max_age_ms = {}\n"
                      "queue_high_water_bytes = {}\nqueue_low_water_bytes = {}\nretry_initial_ms = {}\n"

@@ -28,6 +28,10 @@ struct nano_config {
     std::chrono::milliseconds reconnect_max{30000};
     bool election_votes = false;             ///< include_election_info_with_votes (large messages).
     bool votes = true;                       ///< Subscribe to `vote` (replays and indeterminate too).
+    /// Largest HTTP RPC response body accepted; a larger one fails the call (nothing of it is used).
+    std::size_t max_response_bytes = std::size_t{256} << 20U;
+    /// PEM file of the CAs trusted for wss:// and https:// instead of the system store; empty = system store.
+    std::string tls_ca_file;
     bool tls_insecure = false;
 };
 
@@ -48,6 +52,8 @@ struct solana_config {
     std::chrono::seconds stall_timeout{30};
     std::chrono::milliseconds reconnect_initial{250};
     std::chrono::milliseconds reconnect_max{30000};
+    std::size_t max_response_bytes = std::size_t{256} << 20U; ///< As in nano_config.
+    std::string tls_ca_file;                                  ///< As in nano_config.
     bool tls_insecure = false;
 };
 

@@ -1,6 +1,9 @@
 #include "ingest/feed_client.hpp"
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -95,6 +98,8 @@ struct feed_slot {
     ws_url url;
     std::string host_header;
     feed_handler* handler = nullptr;
+    lws_vhost* vhost = nullptr; ///< Client vhost trusting endpoint.tls_ca_file; null = default.
+    bool ca_unusable = false;   ///< tls_ca_file set but not loadable: never connect.
     feed_connection conn;
     lws_retry_bo_t idle_policy{};
     std::string partial;
@@ -124,6 +129,20 @@ struct feed_slot {
 namespace {
 
 constexpr std::size_t bad_frame_head_bytes = 4096;
+
+/// Why the peer's certificate was refused, when that is why a TLS connection attempt failed.
+/// lws's own error text ("connect SSL err 1: ...") does not say; OpenSSL's verify result does.
+std::optional<std::string> certificate_problem(lws* wsi) {
+    auto* ssl = static_cast<SSL*>(wsi != nullptr ? lws_get_ssl(wsi) : nullptr);
+    if (ssl == nullptr) {
+        return std::nullopt;
+    }
+    const long result = SSL_get_verify_result(ssl);
+    if (result == X509_V_OK) {
+        return std::nullopt;
+    }
+    return std::string{X509_verify_cert_error_string(result)};
+}
 constexpr lws_usec_t tick_us = 1000 * LWS_US_PER_MS;
 
 struct tick_timer {
@@ -232,13 +251,25 @@ void feed_slot::connect_now(lws_context* context) {
     info.userdata = this;
     info.pwsi = &conn.wsi_;
     info.retry_and_idle_policy = &idle_policy;
+    info.vhost = vhost; // null: the context's default vhost (the system CA store)
     info.ssl_connection = LCCSCF_PRIORITIZE_READS;
     if (url.tls) {
         info.ssl_connection |= LCCSCF_USE_SSL;
         if (endpoint.tls_insecure) {
-            info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
-                | LCCSCF_ALLOW_EXPIRED;
+            // ALLOW_SELFSIGNED alone still refuses a certificate from an unknown CA;
+            // ALLOW_INSECURE accepts that too.
+            info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_ALLOW_INSECURE
+                | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED;
         }
+    }
+    if (ca_unusable) {
+        // Fail closed: never fall back to another trust store than the one configured.
+        close_info ci;
+        ci.reason = "TLS: the CA file '" + endpoint.tls_ca_file + "' (tls_ca_file) could not be loaded";
+        spdlog::warn("feed {}: {}: {}", endpoint.name, endpoint.url, ci.reason);
+        finish_close(ci);
+        schedule_connect(context, false);
+        return;
     }
     connecting = true;
     pending_close = {};
@@ -271,6 +302,10 @@ int feed_slot::callback(lws* wsi, lws_callback_reasons reason, void* user, void*
             slot->reset_message();
             spdlog::info("feed {}: connected to {} (attempt {})", slot->endpoint.name,
                 slot->endpoint.url, slot->conn.attempt_);
+            if (slot->url.tls && slot->endpoint.tls_insecure) {
+                spdlog::warn("feed {}: connected to {} WITHOUT verifying its TLS certificate "
+                             "(tls_insecure = true)", slot->endpoint.name, slot->endpoint.url);
+            }
             slot->handler->on_open(slot->conn);
             if (slot->client->applied_paused_) {
                 lws_rx_flow_control(wsi, 0); // the writer is still behind
@@ -357,6 +392,12 @@ int feed_slot::callback(lws* wsi, lws_callback_reasons reason, void* user, void*
             ci.reason = in != nullptr ? std::string(static_cast<const char*>(in), len) : "connection error";
             if (ci.reason.empty()) {
                 ci.reason = "connection error";
+            }
+            if (slot->url.tls) {
+                if (auto why = certificate_problem(wsi)) {
+                    ci.reason = fmt::format("TLS certificate verification failed: {} (trusted CAs: {})", *why,
+                        slot->endpoint.tls_ca_file.empty() ? "the system store" : slot->endpoint.tls_ca_file);
+                }
             }
             const bool was_connecting = slot->connecting || slot->connected;
             spdlog::warn("feed {}: {}: {}", slot->endpoint.name, slot->endpoint.url, ci.reason);
@@ -449,6 +490,28 @@ void feed_client::add(feed_endpoint endpoint, feed_handler& handler) {
     slots_.push_back(std::move(slot));
 }
 
+lws_vhost* feed_client::ca_vhost(lws_context* ctx, const std::string& ca_file) {
+    const auto found = ca_vhosts_.find(ca_file);
+    if (found != ca_vhosts_.end()) {
+        return found->second;
+    }
+    // lws keeps one client TLS context per vhost, so each CA file gets a client-only vhost.
+    const std::string name = "ledgertap-ca-" + std::to_string(ca_vhosts_.size() + 1);
+    lws_context_creation_info info{};
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.vhost_name = name.c_str();
+    info.client_ssl_ca_filepath = ca_file.c_str();
+    lws_vhost* vh = lws_create_vhost(ctx, &info);
+    if (vh == nullptr) {
+        spdlog::error("feeds: cannot use the CA file '{}' (tls_ca_file): not readable as PEM "
+                      "certificates; its sources will not connect", ca_file);
+    }
+    ca_vhosts_.emplace(ca_file, vh);
+    return vh;
+}
+
 void feed_client::apply_requests() {
     const bool want = paused_.load();
     if (want != applied_paused_) {
@@ -494,6 +557,10 @@ void feed_client::run() {
     lws_sul_schedule(ctx, 0, &tick.sul, on_tick_timer, tick_us);
     for (auto& slot : slots_) {
         slot->ctx = ctx;
+        if (slot->url.tls && !slot->endpoint.tls_insecure && !slot->endpoint.tls_ca_file.empty()) {
+            slot->vhost = ca_vhost(ctx, slot->endpoint.tls_ca_file);
+            slot->ca_unusable = slot->vhost == nullptr;
+        }
         slot->schedule_connect(ctx, true);
     }
     while (!stopping_.load()) {
@@ -512,6 +579,7 @@ void feed_client::run() {
     }
     // Closes every connection; CLIENT_CLOSED reaches the handlers while the slots still exist.
     lws_context_destroy(ctx);
+    ca_vhosts_.clear(); // they died with the context
     for (auto& slot : slots_) {
         if (slot->connected || slot->connecting) {
             close_info ci;

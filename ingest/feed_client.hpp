@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 struct lws_context; // <libwebsockets.h> stays out of our headers.
 struct lws;
+struct lws_vhost;
 
 namespace ledgertap::ingest {
 
@@ -36,6 +38,8 @@ struct feed_endpoint {
     std::chrono::milliseconds reconnect_initial{250};
     std::chrono::milliseconds reconnect_max{30000};
     bool tls_insecure = false; ///< Accept any certificate. Loudly logged. Tests only.
+    /// wss://: PEM file of the CAs to trust instead of the system store; empty = system store.
+    std::string tls_ca_file;
 };
 
 /// Why a connection ended, as seen by the client.
@@ -154,8 +158,10 @@ public:
 private:
     friend struct feed_slot;
     void apply_requests();
+    lws_vhost* ca_vhost(lws_context* ctx, const std::string& ca_file);
 
     std::vector<std::unique_ptr<feed_slot>> slots_;
+    std::map<std::string, lws_vhost*> ca_vhosts_; ///< One client vhost per distinct tls_ca_file.
     std::atomic<lws_context*> context_{nullptr};
     std::atomic<bool> stopping_{false};
     std::atomic<bool> paused_{false};

@@ -38,8 +38,8 @@ nano_backfill::nano_backfill(nano_config nano, backfill_config cfg, std::string 
     gap_tables gaps, bounded_queue& queue, metrics_registry& metrics)
     : nano_(std::move(nano)), cfg_(cfg), tables_(tables), gaps_(gaps), queue_(queue), db_(std::move(conninfo)),
       rpc_(nano_.rpc_url, rpc_options{cfg.rpc_timeout, cfg.rpc_retries, std::chrono::milliseconds{200},
-                              std::chrono::milliseconds{5000}, cfg.rpc_rate_limit, std::size_t{256} << 20U,
-                              nano_.tls_insecure}),
+                              std::chrono::milliseconds{5000}, cfg.rpc_rate_limit, nano_.max_response_bytes,
+                              nano_.tls_insecure, nano_.tls_ca_file, "nano.max_response_bytes"}),
       m_blocks_(metrics.get_counter("ledgertap_backfill_rows_total", {{"source", nano_.name}},
           "Rows recovered over RPC by the backfiller")),
       m_rpc_errors_(metrics.get_counter("ledgertap_backfill_rpc_errors_total", {{"source", nano_.name}},

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <random>
 #include <thread>
 
@@ -53,7 +54,8 @@ rpc_client::rpc_client(std::string url, rpc_options options)
     ensure_curl_global();
     curl_ = curl_easy_init();
     if (options_.tls_insecure) {
-        spdlog::warn("rpc {}: TLS certificate verification is DISABLED (tls_insecure)", url_);
+        spdlog::warn("rpc {}: TLS certificate verification is DISABLED (tls_insecure); anyone on "
+                     "the path can impersonate the node", url_);
     }
 }
 
@@ -100,20 +102,48 @@ rpc_response rpc_client::post_once(const std::string& json_body) {
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, ""); // gzip when the server offers it
+    std::array<char, CURL_ERROR_SIZE> detail{};
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail.data());
     if (options_.tls_insecure) {
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else if (!options_.ca_file.empty()) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+        curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
     }
     const CURLcode rc = curl_easy_perform(curl);
     curl_slist_free_all(headers);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr); // `detail` ends here
     ++calls_;
+    if (options_.tls_insecure && url_.starts_with("https://")) {
+        long connects = 0;
+        curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+        insecure_connects_ += static_cast<std::uint64_t>(std::max(0L, connects));
+        // Every new connection, but at most one line a minute: many nodes close after each call.
+        const auto now = std::chrono::steady_clock::now();
+        if (connects > 0 && (insecure_warned_at_ == std::chrono::steady_clock::time_point{}
+                                || now - insecure_warned_at_ >= std::chrono::minutes{1})) {
+            insecure_warned_at_ = now;
+            spdlog::warn("rpc {}: connected WITHOUT verifying the TLS certificate (tls_insecure); "
+                         "{} unverified connection(s) so far", url_, insecure_connects_);
+        }
+    }
     if (sink.overflow) {
-        r.error = fmt::format("response larger than {} bytes", options_.max_response_bytes);
+        r.too_large = true;
+        r.error = fmt::format("{}: response larger than {} = {} bytes; refused", url_, options_.limit_key,
+            options_.max_response_bytes);
         r.body.clear();
         return r;
     }
     if (rc != CURLE_OK) {
-        r.error = curl_easy_strerror(rc);
+        const std::string why = detail[0] != '\0' ? std::string{detail.data()} : curl_easy_strerror(rc);
+        if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+            r.error = fmt::format("{}: TLS certificate verification failed: {} (trusted CAs: {})", url_, why,
+                options_.ca_file.empty() ? "the system store" : options_.ca_file);
+            r.tls_failure = true;
+        } else {
+            r.error = why;
+        }
         r.body.clear();
         return r;
     }
@@ -138,7 +168,7 @@ rpc_response rpc_client::post(const std::string& json_body) {
             return last;
         }
         const bool retryable = last.http_status == 0 || last.http_status == 429 || last.http_status >= 500;
-        if (!retryable || last.error.starts_with("response larger")) {
+        if (!retryable || last.too_large || last.tls_failure) {
             return last;
         }
         if (attempt == options_.retries) {

@@ -16,6 +16,8 @@ struct rpc_options {
     double rate_limit = 0;                    ///< Requests per second (0 = unlimited).
     std::size_t max_response_bytes = std::size_t{256} << 20U;
     bool tls_insecure = false;
+    std::string ca_file; ///< PEM CAs trusted for https:// instead of the system store; empty = system.
+    std::string limit_key = "max_response_bytes"; ///< Config key of max_response_bytes, for errors.
 };
 
 /// What came back from one JSON-RPC POST, after retries.
@@ -25,14 +27,19 @@ struct rpc_response {
     std::string body;
     std::string error;      ///< Transport or HTTP error when !ok.
     std::uint32_t attempts = 0;
+    bool too_large = false;   ///< The body exceeded max_response_bytes (discarded, not retried).
+    bool tls_failure = false; ///< The certificate was refused (not retried).
 };
 
 /// A blocking HTTP JSON-RPC client (libcurl) for backfill and reconciliation.
 ///
 /// Every call has a timeout; transport errors, HTTP 429 and 5xx are retried with full-jitter
 /// exponential backoff up to `retries` times; a token bucket keeps calls under `rate_limit`. A
-/// response larger than `max_response_bytes` is refused. `https://` verifies the certificate
-/// against the system store unless `tls_insecure` (loudly logged).
+/// response larger than `max_response_bytes` is refused (and not retried). `https://` verifies
+/// the certificate and the host name against the system store, or `ca_file` when set, unless
+/// `tls_insecure` (logged as a warning at construction and on new connections, at most once a
+/// minute); a failed
+/// verification is not retried and its error says so, naming the URL.
 ///
 /// Thread-safe; calls are serialised per client (one connection, reused when the server allows).
 class rpc_client {
@@ -59,6 +66,8 @@ private:
     void* curl_ = nullptr; // CURL*, kept out of the header
     std::chrono::steady_clock::time_point next_slot_{};
     std::uint64_t calls_ = 0;
+    std::uint64_t insecure_connects_ = 0;
+    std::chrono::steady_clock::time_point insecure_warned_at_{};
 };
 
 } // namespace ledgertap::ingest

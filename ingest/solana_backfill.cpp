@@ -49,7 +49,8 @@ solana_backfill::solana_backfill(solana_config sol, backfill_config cfg, std::st
     for (std::size_t i = 0; i < n; ++i) {
         rpc_.push_back(std::make_unique<rpc_client>(sol_.rpc_url,
             rpc_options{cfg_.rpc_timeout, cfg_.rpc_retries, std::chrono::milliseconds{200},
-                std::chrono::milliseconds{5000}, per_client, std::size_t{256} << 20U, sol_.tls_insecure}));
+                std::chrono::milliseconds{5000}, per_client, sol_.max_response_bytes, sol_.tls_insecure,
+                sol_.tls_ca_file, "solana.max_response_bytes"}));
     }
 }
 

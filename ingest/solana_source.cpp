@@ -120,6 +120,7 @@ feed_endpoint solana_source::endpoint() const {
     e.reconnect_initial = cfg_.reconnect_initial;
     e.reconnect_max = cfg_.reconnect_max;
     e.tls_insecure = cfg_.tls_insecure;
+    e.tls_ca_file = cfg_.tls_ca_file;
     return e;
 }
 

@@ -36,6 +36,8 @@ source_book::source_book(source_identity id, pipeline_tables tables, bounded_que
           "Messages refused (malformed, oversized, binary, unknown, unstorable), dead-lettered")),
       m_reconnects_(metrics.get_counter("ledgertap_reconnects_total", {{"source", id_.name}},
           "Connections re-established after a disconnect")),
+      m_connect_failures_(metrics.get_counter("ledgertap_connect_failures_total", {{"source", id_.name}},
+          "Connection attempts that failed before the WebSocket opened (refused, TLS certificate, handshake)")),
       m_connected_(metrics.get_gauge("ledgertap_source_connected", {{"source", id_.connection_name}},
           "1 while the source's WebSocket is connected")),
       m_last_message_(metrics.get_gauge("ledgertap_last_message_timestamp_seconds", {{"source", id_.name}},
@@ -64,6 +66,7 @@ bool source_book::opened(const feed_connection& /*conn*/) {
 void source_book::closed(const feed_connection& conn, const close_info& info) {
     m_connected_.set(0);
     if (!info.was_open) {
+        m_connect_failures_.inc();
         return; // a failed attempt, not a connection
     }
     if (tally_->open > 0) {

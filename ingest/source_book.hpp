@@ -74,6 +74,7 @@ private:
     std::map<std::string, counter*> topic_counters_;
     counter& m_rejected_;
     counter& m_reconnects_;
+    counter& m_connect_failures_;
     gauge& m_connected_;
     gauge& m_last_message_;
 };
