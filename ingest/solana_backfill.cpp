@@ -210,6 +210,11 @@ bool solana_backfill::round() {
             std::lock_guard lock{fm};
             if (!resp.ok) {
                 fetch_error[s] = resp.error;
+                if (resp.too_large || resp.tls_failure) {
+                    // Configuration, not weather: say so every time, retrying will not help.
+                    m_rpc_errors_.inc();
+                    spdlog::warn("solana backfill {}: getBlock({}): {}", sol_.name, s, resp.error);
+                }
                 continue;
             }
             auto d = sol::decode_get_block(resp.body);
