@@ -130,6 +130,13 @@ namespace {
 
 constexpr std::size_t bad_frame_head_bytes = 4096;
 
+/// A discarded message that grows past this is cut off with its connection: it bounds how long a
+/// message whose FIN never comes can occupy a connection, while an ordinary oversized message (up
+/// to 4x the limit, or 64 MiB over it for small limits) is still read to its end.
+constexpr std::size_t discard_cutoff(std::size_t max_message_bytes) {
+    return std::max(max_message_bytes * 4, max_message_bytes + (std::size_t{64} << 20U));
+}
+
 /// Why the peer's certificate was refused, when that is why a TLS connection attempt failed.
 /// lws's own error text ("connect SSL err 1: ...") does not say; OpenSSL's verify result does.
 std::optional<std::string> certificate_problem(lws* wsi) {
@@ -329,6 +336,20 @@ int feed_slot::callback(lws* wsi, lws_callback_reasons reason, void* user, void*
                     slot->discard_head.append(data, std::min(len, bad_frame_head_bytes - slot->discard_head.size()));
                 }
                 slot->discarded += len;
+                if (!final && slot->discarded > discard_cutoff(slot->endpoint.max_message_bytes)) {
+                    // A message this far over the limit may never end (continuation fragments
+                    // without FIN): report it with its size so far and drop the connection, so a
+                    // hostile node cannot hold the connection (and its CPU) forever.
+                    ++slot->conn.messages_;
+                    slot->handler->on_bad_frame(slot->conn, slot->discard_kind, slot->discarded, slot->discard_head);
+                    spdlog::warn("feed {}: a message passed {} bytes without ending (max_message_bytes = {}); "
+                                 "closing the connection",
+                        slot->endpoint.name, slot->discarded, slot->endpoint.max_message_bytes);
+                    slot->pending_close.code = 1009;
+                    slot->pending_close.reason = "closed by ledgertap: message too big and not ending";
+                    slot->reset_message();
+                    return -1;
+                }
             } else if (slot->partial.size() + len > slot->endpoint.max_message_bytes) {
                 slot->discarding = true;
                 slot->discard_kind = frame_problem::oversized;

@@ -127,7 +127,9 @@ struct feed_slot; // one endpoint's connection state; defined in the .cpp
 ///
 /// Messages are reassembled from fragments up to each endpoint's limit; a larger message is
 /// discarded as it streams in (memory stays bounded) and reported through on_bad_frame, and the
-/// connection carries on. Backpressure: set_paused(true) stops reading every socket
+/// connection carries on; one that grows past max(4 x the limit, the limit + 64 MiB) without
+/// ending (e.g. continuation fragments whose FIN never comes) is reported with its size so far and
+/// its connection closed (1009), then reconnected with backoff. Backpressure: set_paused(true) stops reading every socket
 /// (lws_rx_flow_control), so TCP pushes back on the node; paused connections are kept valid so the
 /// hang-up timer does not fire while the database catches up.
 class feed_client {
