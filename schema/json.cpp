@@ -8,9 +8,13 @@ namespace ledgertap::schema::json {
 
 namespace {
 
+// No kParseFullPrecisionFlag: RapidJSON 1.1.0's full-precision strtod (Debian bookworm) reads out
+// of bounds and crashes on a fraction of a few hundred zeros (`0.000…0`), and turns `0E61` or
+// 18446744073709551615616 into garbage doubles (found by fuzzing, docs/hardening.md). Fields
+// read as numbers accept exact integers only; a double only reaches compact JSON kept verbatim
+// (jsonParsed data, err values), where normal precision is at most an ulp or so off.
 constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag
-                                 | rapidjson::kParseValidateEncodingFlag
-                                 | rapidjson::kParseFullPrecisionFlag;
+                                 | rapidjson::kParseValidateEncodingFlag;
 
 /// Rejects raw NUL bytes and measures nesting outside strings, before RapidJSON sees the text.
 std::optional<decode_error> prescan(std::string_view text, std::size_t max_depth) {

@@ -749,3 +749,13 @@ TEST_CASE("nano ws: hostile input never crashes", "[nano][ws]") {
         CHECK(a.action == nano::ack_action::pong);
     }
 }
+
+TEST_CASE("nano ws: a number with hundreds of zeros decodes, found by fuzzing", "[nano][ws]") {
+    // RapidJSON's full-precision strtod read out of bounds (a crash without ASan) on this frame.
+    const std::string zeros(430, '0');
+    CHECK(error_of("{\n \"Hu1cess\":0." + zeros + "}").code == decode_errc::unexpected_shape);
+    // In an ignored member of a real message, the message still decodes.
+    const auto c = decode_as<nano::confirmation>(with(
+        fixture("ws_confirmation_docs.json"), R"("topic")", "\"extra\":0." + zeros + "1,\"topic\""));
+    CHECK(c.type == nano::confirmation_type::active_quorum);
+}

@@ -930,5 +930,16 @@ TEST_CASE("malformed, truncated and hostile JSON never decodes", "[schema][solan
     }
 }
 
+TEST_CASE("jsonParsed numbers past u64 keep their value, found by fuzzing", "[schema][solana]") {
+    // RapidJSON's full-precision strtod turned these into garbage (0E61 -> -6.86e156) and read out
+    // of bounds on a fraction of hundreds of zeros.
+    const auto note = decode_as<account_notification>(account_frame(account_value(
+        R"({"program":"spl-token","parsed":{"a":18446744073709551615616,"b":0E61,"c":0.)"
+        + std::string(430, '0') + R"(1},"space":165})")));
+    CHECK(note.account.data.encoding == account_encoding::json_parsed);
+    CHECK(note.account.data.parsed_json
+          == R"({"program":"spl-token","parsed":{"a":1.8446744073709552e22,"b":0.0,"c":0.0},"space":165})");
+}
+
 } // namespace
 } // namespace ledgertap::schema::solana
