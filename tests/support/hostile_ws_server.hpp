@@ -1,0 +1,269 @@
+#pragma once
+
+// A WebSocket server for hostile-node tests (attack_test, hostile_data_test): the RFC 6455
+// handshake, then unmasked server frames chosen by the test, streamed from one 1 MiB buffer so a
+// 1 GiB message is never held by the sender. Header-only; one thread per server.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <poll.h>
+#include <sstream>
+#include <string>
+#include <strings.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace ledgertap::test {
+
+enum class attack { big_frame, big_fragmented, flood, endless, script };
+
+/// A WebSocket server speaking just enough RFC 6455: the handshake, then unmasked server frames.
+/// Accepts connections one after another (ingest reconnects) and runs the attack on each.
+class hostile_server {
+public:
+    /// attack::script sends `frames` (text frames of any bytes) on the first connection only.
+    explicit hostile_server(
+        attack kind, std::uint64_t total_bytes = 0, std::vector<std::string> frames = {})
+      : kind_(kind)
+      , total_(total_bytes)
+      , script_(std::move(frames)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd_ >= 0);
+        int one = 1;
+        ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd_, 8) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread{[this] { serve(); }};
+    }
+    hostile_server(const hostile_server&) = delete;
+    hostile_server& operator=(const hostile_server&) = delete;
+    hostile_server(hostile_server&&) = delete;
+    hostile_server& operator=(hostile_server&&) = delete;
+    ~hostile_server() { stop(); }
+
+    void stop() {
+        stop_.store(true);
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+    /// Connections are accepted and left idle until this is called (so a baseline can be taken).
+    void go() { go_.store(true); }
+    [[nodiscard]] std::string url() const { return "ws://127.0.0.1:" + std::to_string(port_); }
+    [[nodiscard]] std::uint64_t bytes_sent() const { return sent_.load(); }
+    [[nodiscard]] std::uint64_t frames_sent() const { return frames_.load(); }
+    [[nodiscard]] int connections() const { return connections_.load(); }
+    /// Connections the peer (ingest) ended while the attack was still sending.
+    [[nodiscard]] int dropped_by_peer() const { return dropped_.load(); }
+    [[nodiscard]] bool attack_done() const { return done_.load(); }
+
+private:
+    static std::string accept_key(const std::string& key) {
+        const std::string in = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int md_len = 0;
+        EVP_Digest(in.data(), in.size(), md, &md_len, EVP_sha1(), nullptr);
+        unsigned char out[64];
+        const int n = EVP_EncodeBlock(out, md, static_cast<int>(md_len));
+        return std::string{reinterpret_cast<char*>(out), static_cast<std::size_t>(n)};
+    }
+    static std::string frame_header(bool fin, unsigned opcode, std::uint64_t len) {
+        std::string h;
+        h.push_back(static_cast<char>((fin ? 0x80U : 0U) | opcode));
+        if (len < 126) {
+            h.push_back(static_cast<char>(len));
+        } else if (len <= 0xFFFF) {
+            h.push_back(static_cast<char>(126));
+            h.push_back(static_cast<char>(len >> 8U));
+            h.push_back(static_cast<char>(len & 0xFFU));
+        } else {
+            h.push_back(static_cast<char>(127));
+            for (int i = 7; i >= 0; --i) {
+                h.push_back(static_cast<char>((len >> (8U * static_cast<unsigned>(i))) & 0xFFU));
+            }
+        }
+        return h;
+    }
+    /// Sends all of `data` unless the peer goes away or the server stops; false then.
+    bool send_all(int c, const char* data, std::size_t n) {
+        while (n > 0) {
+            if (stop_.load()) {
+                return false;
+            }
+            pollfd p{c, POLLOUT, 0};
+            if (::poll(&p, 1, 100) <= 0) {
+                continue;
+            }
+            const auto w = ::send(c, data, n, MSG_NOSIGNAL);
+            if (w <= 0) {
+                return false;
+            }
+            sent_ += static_cast<std::uint64_t>(w);
+            data += w;
+            n -= static_cast<std::size_t>(w);
+        }
+        return true;
+    }
+    bool handshake(int c) {
+        std::string req;
+        char buf[4096];
+        while (req.find("\r\n\r\n") == std::string::npos) {
+            pollfd p{c, POLLIN, 0};
+            if (stop_.load() || ::poll(&p, 1, 5000) <= 0) {
+                return false;
+            }
+            const auto r = ::recv(c, buf, sizeof buf, 0);
+            if (r <= 0) {
+                return false;
+            }
+            req.append(buf, static_cast<std::size_t>(r));
+        }
+        std::string key;
+        std::istringstream lines{req};
+        for (std::string line; std::getline(lines, line);) {
+            if (line.size() > 19 && strncasecmp(line.c_str(), "Sec-WebSocket-Key:", 18) == 0) {
+                key = line.substr(18);
+                key.erase(0, key.find_first_not_of(' '));
+                key.erase(key.find_last_not_of("\r ") + 1);
+            }
+        }
+        const std::string resp
+            = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Accept: "
+              + accept_key(key) + "\r\n\r\n";
+        return send_all(c, resp.data(), resp.size());
+    }
+    /// Streams `bytes` of payload from one chunk buffer.
+    bool stream_payload(int c, std::uint64_t bytes) {
+        while (bytes > 0) {
+            const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes, chunk_.size()));
+            if (!send_all(c, chunk_.data(), n)) {
+                return false;
+            }
+            bytes -= n;
+        }
+        return true;
+    }
+    bool run_attack(int c) {
+        switch (kind_) {
+        case attack::big_frame: {
+            const auto h = frame_header(true, 1, total_);
+            return send_all(c, h.data(), h.size()) && stream_payload(c, total_);
+        }
+        case attack::big_fragmented:
+        case attack::endless: {
+            // 1 MiB fragments: a text frame, then continuations; FIN only on the last (never when
+            // endless).
+            const std::uint64_t frag = chunk_.size();
+            for (std::uint64_t off = 0; kind_ == attack::endless || off < total_; off += frag) {
+                const bool last = kind_ != attack::endless && off + frag >= total_;
+                const auto h = frame_header(last, off == 0 ? 1U : 0U, frag);
+                if (!send_all(c, h.data(), h.size()) || !stream_payload(c, frag)) {
+                    return false;
+                }
+                ++frames_;
+            }
+            return true;
+        }
+        case attack::script: {
+            if (connections_.load() > 1) {
+                return true;
+            }
+            for (const auto& f : script_) {
+                const auto h = frame_header(true, 1, f.size());
+                if (!send_all(c, h.data(), h.size()) || !send_all(c, f.data(), f.size())) {
+                    return false;
+                }
+                ++frames_;
+            }
+            return true;
+        }
+        case attack::flood: {
+            // 64 KiB batches of 4-byte frames carrying the 2-byte text "{}".
+            std::string batch;
+            const std::string one = frame_header(true, 1, 2) + "{}";
+            while (batch.size() < 65536) {
+                batch += one;
+            }
+            const auto per_batch = batch.size() / one.size();
+            while (!stop_.load()) {
+                if (!send_all(c, batch.data(), batch.size())) {
+                    return false;
+                }
+                frames_ += per_batch;
+            }
+            return true;
+        }
+        }
+        return true;
+    }
+    void serve() {
+        while (!stop_.load()) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) {
+                continue;
+            }
+            const int c = ::accept(fd_, nullptr, nullptr);
+            if (c < 0) {
+                continue;
+            }
+            ++connections_;
+            if (handshake(c)) {
+                while (!go_.load() && !stop_.load()) {
+                    std::this_thread::sleep_for(
+                        std::chrono::milliseconds{10}); // connected and idle until the test says go
+                }
+                const bool completed = run_attack(c);
+                if (!completed && !stop_.load()) {
+                    ++dropped_;
+                }
+                done_.store(true);
+                // Keep the connection open (idle) until the peer closes it or the test ends.
+                char buf[4096];
+                while (!stop_.load()) {
+                    pollfd q{c, POLLIN, 0};
+                    if (::poll(&q, 1, 100) > 0 && ::recv(c, buf, sizeof buf, 0) <= 0) {
+                        break;
+                    }
+                }
+            }
+            ::close(c);
+        }
+    }
+
+    attack kind_;
+    std::uint64_t total_;
+    std::vector<std::string> script_;
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::string chunk_ = std::string(std::size_t{1} << 20U, 'a');
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> done_{false};
+    std::atomic<bool> go_{false};
+    std::atomic<std::uint64_t> sent_{0};
+    std::atomic<std::uint64_t> frames_{0};
+    std::atomic<int> connections_{0};
+    std::atomic<int> dropped_{0};
+};
+
+} // namespace ledgertap::test
