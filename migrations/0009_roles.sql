@@ -31,6 +31,13 @@ BEGIN
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
             BEGIN
                 EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+                -- Only the migration that created the role comments on it: COMMENT ON ROLE needs
+                -- CREATEROLE, and two databases migrating at once would race on one comment.
+                EXECUTE format('COMMENT ON ROLE %I IS %L', r, CASE r
+                    WHEN 'ledgertap_writer' THEN
+                        'ledgertap-ingest: reads and writes the rows of schemas ledgertap, nano and solana; no DDL.'
+                    ELSE 'ledgertap-query and dashboards: SELECT and EXECUTE on schemas ledgertap, nano and solana.'
+                END);
             EXCEPTION
                 -- Another database of this cluster migrating at the same moment created it.
                 WHEN duplicate_object OR unique_violation THEN
@@ -42,19 +49,6 @@ BEGIN
             END;
         END IF;
     END LOOP;
-END
-$$;
-
--- COMMENT ON ROLE needs CREATEROLE (roles have no owner): an owner without it leaves the comments to
--- the administrator who created the roles.
-DO $$
-BEGIN
-    IF (SELECT rolsuper OR rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
-        COMMENT ON ROLE ledgertap_writer IS
-            'ledgertap-ingest: reads and writes the rows of schemas ledgertap, nano and solana; no DDL.';
-        COMMENT ON ROLE ledgertap_reader IS
-            'ledgertap-query and dashboards: SELECT and EXECUTE on schemas ledgertap, nano and solana.';
-    END IF;
 END
 $$;
 

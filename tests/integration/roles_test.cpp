@@ -118,6 +118,14 @@ TEST_CASE(
                 "WHERE rolname = '"
                     + role + "'")
             == "f");
+        // The migration that created the role said what it is for.
+        CHECK(
+            query_scalar(
+                db.conninfo(),
+                "SELECT shobj_description(oid, 'pg_authid') LIKE 'ledgertap-%' FROM pg_roles WHERE "
+                "rolname = '"
+                    + role + "'")
+            == "t");
     }
     // The catalogue: every relation, including views and partitions.
     CHECK(relations_where(db, "ledgertap_writer", "SELECT", true).empty());
