@@ -244,3 +244,89 @@ TEST_CASE("hostile data: Nano telemetry strings and numbers are stored exactly o
 }
 
 } // namespace ledgertap::test
+
+namespace ledgertap::test {
+namespace {
+
+/// The legacy send of tests/data/nano/ws_confirmation_legacy_send.json (the decoder checks its
+/// hash against its contents, so every case is this one block) with "amount" = `amount_json`.
+constexpr const char* legacy_send_hash
+    = "A170D51B94E00371ACE76E35AC81DC9405D5D04D4CEBC399AEACE07AE05DD293";
+
+std::string confirmation(const std::string& amount_json) {
+    return R"({"topic":"confirmation","time":"1564935350664","message":{)"
+           R"("account":"nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3",)"
+           R"("amount":)"
+           + amount_json + R"(,"hash":")" + legacy_send_hash
+           + R"(","confirmation_type":"inactive","block":{"type":"send",)"
+             R"("previous":"991CF190094C00F0B68E2E5F75F6BEE95A2E0BD93CEAA4A6734DB9F19B728948",)"
+             R"("destination":"xrb_13ezf4od79h1tgj9aiu4djzcmmguendtjfuhwfukhuucboua8cpoihmh8byo",)"
+             R"("balance":"FD89D89D89D89D89D89D89D89D89D89D","work":"3c82cc724905ee95",)"
+             R"("signature":"5B11B17DB9C8FE0CC58CAC6A6EECEF9CB122DA8A81C6D3DB1B5EE3AB065AA8F8CB1D6765C8EB91B58530C5FF5987AD95E6D34BB57F44257E20795EE412E61600"}}})";
+}
+
+} // namespace
+
+TEST_CASE("hostile data: Nano confirmation amounts at 2^128-1 are stored exactly and beyond are "
+          "refused") {
+    const std::vector<std::pair<std::string, std::string>> refused{
+        {R"("340282366920938463463374607431768211456")", "2^128"},
+        {R"("-1")", "negative"},
+        {"\"" + std::string(400, '9') + "\"", "400 digits"},
+        {R"("1e5")", "exponent"},
+        {R"("0x10")", "hex"},
+        {"340282366920938463463374607431768211455", "a JSON number"},
+    };
+    // The refused ones first, then the stored one: a refusal stores nothing of the block.
+    std::vector<std::string> frames;
+    for (const auto& r : refused) {
+        frames.push_back(confirmation(r.first));
+    }
+    frames.push_back(confirmation(R"("340282366920938463463374607431768211455")"));
+    hostile_server server{attack::script, 0, frames};
+    scratch_database db{"hostile_amt"};
+    db.migrate();
+    const auto dir = make_temp_dir("hostile_amt");
+    {
+        std::ofstream f{dir + "/ledgertap.toml"};
+        f << "[nano]\nws_url = \"" << server.url() << "\"\n";
+    }
+    child_process ingest{
+        {ingest_executable(), "--db", db.conninfo(), "--config", dir + "/ledgertap.toml"},
+        dir + "/ingest"};
+    server.go();
+    const auto amount = [&] {
+        return query_scalar(
+                   db.conninfo(),
+                   std::string{
+                       "SELECT coalesce((SELECT amount::text FROM nano.blocks WHERE hash = '"}
+                       + legacy_send_hash + "'), '')")
+            .value_or("");
+    };
+    CHECK(wait_until([&] { return !amount().empty(); }, 30s));
+    INFO(ingest.stderr_text().substr(0, 6000));
+    INFO(
+        "dead letters: " << query_scalar(
+                                db.conninfo(),
+                                "SELECT string_agg(reason || ': ' || detail, E'\\n') FROM "
+                                "ledgertap.rejected_messages")
+                                .value_or(""));
+    CHECK(amount() == "340282366920938463463374607431768211455");
+    CHECK(
+        count(
+            db.conninfo(),
+            "SELECT count(*) FROM ledgertap.rejected_messages WHERE source = 'nano' AND reason = "
+            "'bad_field' "
+            "AND starts_with(detail, 'message.amount: ')")
+        == static_cast<long long>(refused.size()));
+    CHECK(
+        count(db.conninfo(), "SELECT count(*) FROM ledgertap.rejected_messages")
+        == static_cast<long long>(refused.size()));
+    CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.blocks") == 1);
+    ingest.terminate();
+    CHECK(ingest.wait(30s) == 0);
+    server.stop();
+    std::filesystem::remove_all(dir);
+}
+
+} // namespace ledgertap::test
