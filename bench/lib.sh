@@ -1,0 +1,96 @@
+# Helpers of scripts/bench (sourced; expects root, build, work, sim, ingest, limit_tool set and a
+# PostgreSQL cluster started by tests/scripts/pg-test-cluster.sh).
+
+sim_pid="" ingest_pid=""
+stop_children() {
+    [ -n "$ingest_pid" ] && kill -TERM "$ingest_pid" 2>/dev/null && wait "$ingest_pid" 2>/dev/null || true
+    [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+    ingest_pid="" sim_pid=""
+}
+
+db_conninfo() { echo "host=$PGHOST port=$PGPORT user=postgres dbname=$1"; }
+q() { psql -qAtX -d bench -c "$1"; }
+
+# fresh_db NAME: an empty database with every migration applied.
+fresh_db() {
+    dropdb --if-exists "$1" && createdb "$1"
+    LEDGERTAP_DB="$(db_conninfo "$1")" "$ingest" migrate >/dev/null
+}
+
+# start_pipeline TOML SIM_ARGS...: fresh database `bench`, the simulator with SIM_ARGS, and
+# ledgertap-ingest with the config TOML, in which @NANO_WS@ @NANO_RPC@ @SOLANA_WS@ @SOLANA_RPC@
+# become the simulator's URLs.
+start_pipeline() {
+    local toml="$1"
+    shift
+    fresh_db bench
+    rm -f "$work/ports.json"
+    "$sim" --log-level warn --ports-file "$work/ports.json" "$@" >"$work/sim.log" 2>&1 &
+    sim_pid=$!
+    for _ in $(seq 1 300); do [ -s "$work/ports.json" ] && break; sleep 0.1; done
+    [ -s "$work/ports.json" ] || { cat "$work/sim.log" >&2; return 1; }
+    port() { sed -E "s/.*\"$1\":([0-9]+).*/\\1/" "$work/ports.json"; }
+    printf '%s\n' "$toml" | sed -e "s|@NANO_WS@|ws://127.0.0.1:$(port nano_ws)|" \
+        -e "s|@NANO_RPC@|http://127.0.0.1:$(port nano_rpc)|" \
+        -e "s|@SOLANA_WS@|ws://127.0.0.1:$(port solana_ws)|" \
+        -e "s|@SOLANA_RPC@|http://127.0.0.1:$(port solana_rpc)|" >"$work/ingest.toml"
+    LEDGERTAP_DB="$(db_conninfo bench)" \
+        "$ingest" --config "$work/ingest.toml" --log-level warn >"$work/ingest.log" 2>&1 &
+    ingest_pid=$!
+}
+
+# wait_rows SQL TARGET TIMEOUT_S: polls until SQL (a count) reaches TARGET; fails on timeout or
+# when ingest dies.
+wait_rows() {
+    local deadline=$((SECONDS + $3))
+    while [ "$(q "$1" 2>/dev/null || echo 0)" -lt "$2" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "bench: timed out waiting for $2 rows: $1" >&2; return 1; }
+        kill -0 "$ingest_pid" 2>/dev/null || { cat "$work/ingest.log" >&2; return 1; }
+        sleep 0.3
+    done
+}
+
+# wait_stable SQL TIMEOUT_S: polls until SQL (a count) is above 0 and has not grown for 3 s.
+wait_stable() {
+    local deadline=$((SECONDS + $2)) last=-1 same=0 now
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        now=$(q "$1" 2>/dev/null || echo 0)
+        if [ "$now" -gt 0 ] && [ "$now" = "$last" ]; then
+            same=$((same + 1))
+            [ "$same" -ge 10 ] && return 0
+        else
+            same=0
+        fi
+        last=$now
+        sleep 0.3
+    done
+}
+
+# vm_hwm_mib PID: peak resident set size of a process, MiB.
+vm_hwm_mib() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# rate_of TABLE WHERE: rows / (last commit - first receipt) over TABLE's rows matching WHERE.
+rate_of() {
+    q "SELECT round(count(*) / nullif(extract(epoch FROM max(pg_xact_commit_timestamp(xmin)) - min(received_at)), 0))
+       FROM $1 WHERE $2"
+}
+
+# limit_pair COUNT_TABLE: loads database bench's rows into fresh databases with
+# ledgertap-bench-limit, straight COPY and staging + merge; prints "copy_rate merge_rate".
+limit_pair() {
+    local out_copy out_merge
+    fresh_db limit_copy
+    out_copy=$("$limit_tool" --from "$(db_conninfo bench)" --to "$(db_conninfo limit_copy)" --mode copy --count "$1" "${@:2}")
+    fresh_db limit_merge
+    out_merge=$("$limit_tool" --from "$(db_conninfo bench)" --to "$(db_conninfo limit_merge)" --mode merge --count "$1" "${@:2}")
+    echo "bench:   limit: $out_copy | $out_merge" >&2
+    echo "$(sed -E 's/.*count_per_s=([0-9]+).*/\1/' <<<"$out_copy") $(sed -E 's/.*count_per_s=([0-9]+).*/\1/' <<<"$out_merge")"
+}
+
+# stats VALUES...: "min / median / max" of numbers.
+stats() {
+    printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR == 0) {print "n/a"; exit}
+        printf "%s / %s / %s", v[1], v[int((NR+1)/2)], v[NR]}'
+}
+# ratio A B: A / B to two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
