@@ -1,5 +1,6 @@
 # Helpers of scripts/bench (sourced; expects root, build, work, sim, ingest, limit_tool set and a
 # PostgreSQL cluster started by tests/scripts/pg-test-cluster.sh).
+# BENCH_INGEST_LOG=debug raises ledgertap-ingest's log level (build/bench/work/ingest.log).
 
 sim_pid="" ingest_pid=""
 stop_children() {
@@ -35,7 +36,7 @@ start_pipeline() {
         -e "s|@SOLANA_WS@|ws://127.0.0.1:$(port solana_ws)|" \
         -e "s|@SOLANA_RPC@|http://127.0.0.1:$(port solana_rpc)|" >"$work/ingest.toml"
     LEDGERTAP_DB="$(db_conninfo bench)" \
-        "$ingest" --config "$work/ingest.toml" --log-level warn >"$work/ingest.log" 2>&1 &
+        "$ingest" --config "$work/ingest.toml" --log-level ${BENCH_INGEST_LOG:-warn} >"$work/ingest.log" 2>&1 &
     ingest_pid=$!
 }
 
