@@ -569,7 +569,10 @@ void feed_client::run() {
         spdlog::error("feeds: could not create the libwebsockets context");
         return;
     }
-    context_.store(ctx);
+    {
+        const std::lock_guard lock{wake_mutex_};
+        context_ = ctx;
+    }
     running_.store(true);
     tick_timer tick;
     tick.client = this;
@@ -594,7 +597,12 @@ void feed_client::run() {
     for (auto& slot : slots_) {
         lws_sul_cancel(&slot->sul);
     }
-    context_.store(nullptr);
+    {
+        // From here on stop() and set_paused() find no context to wake: none may touch it while
+        // lws_context_destroy frees it (TSan saw stop()'s eventfd write race the close).
+        const std::lock_guard lock{wake_mutex_};
+        context_ = nullptr;
+    }
     for (auto& slot : slots_) {
         slot->pending_close = {1001, "ledgertap shutting down", true};
     }
@@ -612,20 +620,23 @@ void feed_client::run() {
     running_.store(false);
 }
 
+void feed_client::wake() noexcept {
+    const std::lock_guard lock{wake_mutex_};
+    if (context_ != nullptr) {
+        lws_cancel_service(context_);
+    }
+}
+
 void feed_client::stop() noexcept {
     stopping_.store(true);
-    if (auto* ctx = context_.load(); ctx != nullptr) {
-        lws_cancel_service(ctx);
-    }
+    wake();
 }
 
 void feed_client::set_paused(bool paused) noexcept {
     if (paused_.exchange(paused) == paused) {
         return;
     }
-    if (auto* ctx = context_.load(); ctx != nullptr) {
-        lws_cancel_service(ctx);
-    }
+    wake();
 }
 
 } // namespace ledgertap::ingest

@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -164,7 +165,12 @@ private:
 
     std::vector<std::unique_ptr<feed_slot>> slots_;
     std::map<std::string, lws_vhost*> ca_vhosts_; ///< One client vhost per distinct tls_ca_file.
-    std::atomic<lws_context*> context_{nullptr};
+    /// Wakes lws_service from another thread (stop, set_paused), holding wake_mutex_ so that the
+    /// service thread cannot destroy the context between the load and lws_cancel_service.
+    void wake() noexcept;
+
+    std::mutex wake_mutex_;
+    lws_context* context_ = nullptr; ///< Guarded by wake_mutex_; set while the context lives.
     std::atomic<bool> stopping_{false};
     std::atomic<bool> paused_{false};
     std::atomic<bool> running_{false};
