@@ -68,16 +68,19 @@ int run_ingest(const config& cfg) {
     wo.retry.initial = cfg.writer.retry_initial;
     wo.retry.max = cfg.writer.retry_max;
     wo.shutdown_timeout = cfg.writer.shutdown_timeout;
-    auto dead_letter = [&pipeline](const row_group& bad, const std::string& reason) {
+    auto dead_letter = [&pipeline, &cfg](const row_group& bad, const std::string& reason) {
         std::string payload;
         for (const auto& r : bad.rows) {
             payload += r.line;
         }
         const auto slash = bad.origin.find('/');
+        const std::string source = bad.origin.substr(0, slash);
+        // The chain column only takes 'nano', 'solana' or NULL: name it from the source.
+        const std::string_view chain = source == cfg.nano.name ? "nano" : source == cfg.solana.name ? "solana" : "";
         row_group g;
         g.origin = "dead-letter";
-        g.rows.push_back(row_for_rejected(pipeline, bad.origin.substr(0, slash), "", now_ms(),
-            "database_rejected", reason, payload, payload.size()));
+        g.rows.push_back(row_for_rejected(
+            pipeline, source, chain, now_ms(), "database_rejected", reason, payload, payload.size()));
         return g;
     };
     writer w{queue, sink, dead_letter, wo};

@@ -100,9 +100,13 @@ row row_for_rejected(const pipeline_tables& t, std::string_view source, std::str
     const bool truncated = payload.size() > rejected_payload_limit || size_bytes > payload.size();
     const auto kept = payload.substr(0, std::min(payload.size(), rejected_payload_limit));
     copy_row r;
-    r.text(make_storable(source))
-        .text(make_storable(chain))
-        .timestamp_ms(received_ms)
+    r.text(make_storable(source));
+    if (chain.empty()) {
+        r.null(); // unknown: the column's CHECK takes 'nano', 'solana' or NULL, never ''
+    } else {
+        r.text(make_storable(chain));
+    }
+    r.timestamp_ms(received_ms)
         .text(make_storable(reason))
         .text(make_storable(detail))
         .u64(size_bytes)
