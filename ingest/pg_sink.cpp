@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +19,8 @@ struct pg_state {
     PGconn* conn = nullptr;
     std::vector<std::string> merge_names;
     std::vector<std::vector<std::string>> after_names;
+    std::vector<std::string> copy_sql;  ///< per table: COPY staging (columns) FROM STDIN
+    std::vector<std::string> clear_sql; ///< per table: DELETE FROM staging
 
     pg_state() = default;
     pg_state(const pg_state&) = delete;
@@ -154,10 +158,104 @@ write_result pg_sink::ensure_connected() {
             after.push_back(std::move(aname));
         }
         st->after_names.push_back(std::move(after));
+        std::string names;
+        for (const auto& c : spec.columns) {
+            if (!names.empty()) {
+                names += ", ";
+            }
+            names += c.name;
+        }
+        st->copy_sql.push_back(fmt::format("COPY {} ({}) FROM STDIN", spec.staging, names));
+        st->clear_sql.push_back(fmt::format("DELETE FROM {}", spec.staging));
     }
     state_ = std::move(st);
     ++connects_;
     return {};
+}
+
+std::optional<pg_sink::step_failure> pg_sink::apply(
+    std::span<const row_group* const> groups, std::vector<std::size_t>& rows_per_table) {
+    PGconn* conn = state_->conn;
+    auto failed = [&](const PGresult* res, std::size_t table, std::string what) {
+        return step_failure{classify(res, PQstatus(conn) == CONNECTION_BAD),
+            error_detail(conn, res, what), table};
+    };
+
+    // Bucket rows by table once.
+    std::vector<std::vector<const std::string*>> by_table(tables_.size());
+    for (const auto* g : groups) {
+        for (const auto& r : g->rows) {
+            if (r.table < by_table.size()) {
+                by_table[r.table].push_back(&r.line);
+            }
+        }
+    }
+    rows_per_table.assign(tables_.size(), 0);
+    for (std::size_t t = 0; t < by_table.size(); ++t) {
+        rows_per_table[t] = by_table[t].size();
+        if (by_table[t].empty()) {
+            continue;
+        }
+        const auto& spec = tables_.specs()[t];
+        {
+            result_ptr r{PQexec(conn, state_->copy_sql[t].c_str())};
+            if (PQresultStatus(r.get()) != PGRES_COPY_IN) {
+                return failed(r.get(), t, "COPY " + spec.staging);
+            }
+        }
+        for (const auto* line : by_table[t]) {
+            if (PQputCopyData(conn, line->data(), static_cast<int>(line->size())) != 1) {
+                return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY data"), t};
+            }
+        }
+        if (PQputCopyEnd(conn, nullptr) != 1) {
+            return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY end"), t};
+        }
+        result_ptr end{PQgetResult(conn)};
+        std::optional<step_failure> copy_failure;
+        if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
+            copy_failure = failed(end.get(), t, "COPY into " + spec.name);
+        }
+        while (PGresult* extra = PQgetResult(conn)) {
+            PQclear(extra);
+        }
+        if (copy_failure) {
+            return copy_failure;
+        }
+    }
+    for (std::size_t t = 0; t < by_table.size(); ++t) {
+        if (by_table[t].empty()) {
+            continue;
+        }
+        result_ptr r{PQexecPrepared(conn, state_->merge_names[t].c_str(), 0, nullptr, nullptr, nullptr, 0)};
+        const auto st = PQresultStatus(r.get());
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            return failed(r.get(), t, "merge into " + tables_.specs()[t].name);
+        }
+        for (const auto& aname : state_->after_names[t]) {
+            result_ptr ar{PQexecPrepared(conn, aname.c_str(), 0, nullptr, nullptr, nullptr, 0)};
+            const auto ast = PQresultStatus(ar.get());
+            if (ast != PGRES_COMMAND_OK && ast != PGRES_TUPLES_OK) {
+                return failed(ar.get(), t, "post-merge for " + tables_.specs()[t].name);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+write_result pg_sink::abandon(write_status status, std::string detail) {
+    if (state_ && PQstatus(state_->conn) == CONNECTION_BAD) {
+        state_.reset();
+    } else if (state_) {
+        result_ptr r{PQexec(state_->conn, "ROLLBACK")};
+    }
+    return {status, std::move(detail)};
+}
+
+void pg_sink::count_committed(const std::vector<std::size_t>& rows_per_table) {
+    for (std::size_t t = 0; t < rows_per_table.size() && t < rows_written_.size(); ++t) {
+        rows_written_[t]->inc(rows_per_table[t]);
+    }
 }
 
 write_result pg_sink::write(std::span<const row_group> batch) noexcept {
@@ -165,100 +263,117 @@ write_result pg_sink::write(std::span<const row_group> batch) noexcept {
         if (auto c = ensure_connected(); c.status != write_status::ok) {
             return c;
         }
+        std::string detail;
+        write_status status = write_status::retry;
+        if (!exec_ok(state_->conn, "BEGIN", detail, status)) {
+            return abandon(status, detail);
+        }
+        std::vector<const row_group*> groups;
+        groups.reserve(batch.size());
+        for (const auto& g : batch) {
+            groups.push_back(&g);
+        }
+        std::vector<std::size_t> rows;
+        if (auto f = apply(groups, rows)) {
+            return abandon(f->status, std::move(f->detail));
+        }
+        if (!exec_ok(state_->conn, "COMMIT", detail, status)) {
+            // Outcome unknown if the connection died during COMMIT; the batch is idempotent.
+            return abandon(write_status::retry, detail);
+        }
+        count_committed(rows);
+        return {};
+    } catch (const std::exception& e) {
+        state_.reset();
+        return {write_status::retry, e.what()};
+    } catch (...) {
+        state_.reset();
+        return {write_status::retry, "unknown exception"};
+    }
+}
+
+write_result pg_sink::write_isolated(
+    std::span<const row_group> batch, std::vector<std::string>& refused) noexcept {
+    try {
+        refused.assign(batch.size(), std::string{});
+        if (auto c = ensure_connected(); c.status != write_status::ok) {
+            return c;
+        }
         PGconn* conn = state_->conn;
         std::string detail;
         write_status status = write_status::retry;
-        auto fail = [&](write_status s, std::string d) -> write_result {
-            if (PQstatus(conn) == CONNECTION_BAD) {
-                state_.reset();
-            } else {
-                result_ptr r{PQexec(conn, "ROLLBACK")};
-            }
-            return {s, std::move(d)};
-        };
-
-        // Bucket rows by table once.
-        std::vector<std::vector<const std::string*>> by_table(tables_.size());
-        for (const auto& g : batch) {
-            for (const auto& r : g.rows) {
-                if (r.table < by_table.size()) {
-                    by_table[r.table].push_back(&r.line);
-                }
-            }
-        }
-
         if (!exec_ok(conn, "BEGIN", detail, status)) {
-            return fail(status, detail);
+            return abandon(status, detail);
         }
-        for (std::size_t t = 0; t < by_table.size(); ++t) {
-            if (by_table[t].empty()) {
+        // Parts still to try, each a list of indexes into `batch`. A part the database refuses is
+        // rolled back to its savepoint and narrowed: first to the groups with rows for the table
+        // that failed (the others go on as one part), then by halves, down to single groups.
+        std::vector<std::vector<std::size_t>> todo(1);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            todo[0].push_back(i);
+        }
+        std::vector<std::size_t> committed_rows(tables_.size(), 0);
+        std::vector<std::size_t> rows;
+        std::vector<const row_group*> groups;
+        while (!todo.empty()) {
+            const auto part = std::move(todo.back());
+            todo.pop_back();
+            groups.clear();
+            for (const auto i : part) {
+                groups.push_back(&batch[i]);
+            }
+            if (!exec_ok(conn, "SAVEPOINT lt_isolate", detail, status)) {
+                return abandon(write_status::retry, detail);
+            }
+            auto failure = apply(groups, rows);
+            if (!failure) {
+                // Empty the staging tables this part used, so the next part merges only its own.
+                for (std::size_t t = 0; t < rows.size(); ++t) {
+                    if (rows[t] == 0) {
+                        continue;
+                    }
+                    committed_rows[t] += rows[t];
+                    if (!exec_ok(conn, state_->clear_sql[t].c_str(), detail, status)) {
+                        return abandon(write_status::retry, detail);
+                    }
+                }
+                if (!exec_ok(conn, "RELEASE SAVEPOINT lt_isolate", detail, status)) {
+                    return abandon(write_status::retry, detail);
+                }
                 continue;
             }
-            const auto& spec = tables_.specs()[t];
-            std::string cols;
-            for (const auto& c : spec.columns) {
-                if (!cols.empty()) {
-                    cols += ", ";
-                }
-                cols += c.name;
+            if (failure->status != write_status::reject) {
+                return abandon(failure->status, std::move(failure->detail));
             }
-            const auto copy_sql = fmt::format("COPY {} ({}) FROM STDIN", spec.staging, cols);
-            {
-                result_ptr r{PQexec(conn, copy_sql.c_str())};
-                if (PQresultStatus(r.get()) != PGRES_COPY_IN) {
-                    return fail(classify(r.get(), PQstatus(conn) == CONNECTION_BAD),
-                        error_detail(conn, r.get(), "COPY " + spec.staging));
-                }
+            if (!exec_ok(conn, "ROLLBACK TO SAVEPOINT lt_isolate; RELEASE SAVEPOINT lt_isolate", detail,
+                    status)) {
+                return abandon(write_status::retry, detail);
             }
-            for (const auto* line : by_table[t]) {
-                if (PQputCopyData(conn, line->data(), static_cast<int>(line->size())) != 1) {
-                    return fail(write_status::retry, error_detail(conn, nullptr, "COPY data"));
-                }
-            }
-            if (PQputCopyEnd(conn, nullptr) != 1) {
-                return fail(write_status::retry, error_detail(conn, nullptr, "COPY end"));
-            }
-            result_ptr end{PQgetResult(conn)};
-            const bool copied = PQresultStatus(end.get()) == PGRES_COMMAND_OK;
-            std::string copy_error;
-            write_status copy_status = write_status::ok;
-            if (!copied) {
-                copy_error = error_detail(conn, end.get(), "COPY into " + spec.name);
-                copy_status = classify(end.get(), PQstatus(conn) == CONNECTION_BAD);
-            }
-            while (PGresult* extra = PQgetResult(conn)) {
-                PQclear(extra);
-            }
-            if (!copied) {
-                return fail(copy_status, copy_error);
-            }
-        }
-        for (std::size_t t = 0; t < by_table.size(); ++t) {
-            if (by_table[t].empty()) {
+            if (part.size() == 1) {
+                refused[part[0]] = std::move(failure->detail);
                 continue;
             }
-            result_ptr r{PQexecPrepared(conn, state_->merge_names[t].c_str(), 0, nullptr, nullptr, nullptr, 0)};
-            const auto st = PQresultStatus(r.get());
-            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-                return fail(classify(r.get(), PQstatus(conn) == CONNECTION_BAD),
-                    error_detail(conn, r.get(), "merge into " + tables_.specs()[t].name));
+            std::vector<std::size_t> suspects;
+            std::vector<std::size_t> others;
+            for (const auto i : part) {
+                const bool touches = std::any_of(batch[i].rows.begin(), batch[i].rows.end(),
+                    [&](const row& r) { return r.table == failure->table; });
+                (touches ? suspects : others).push_back(i);
             }
-            for (const auto& aname : state_->after_names[t]) {
-                result_ptr ar{PQexecPrepared(conn, aname.c_str(), 0, nullptr, nullptr, nullptr, 0)};
-                const auto ast = PQresultStatus(ar.get());
-                if (ast != PGRES_COMMAND_OK && ast != PGRES_TUPLES_OK) {
-                    return fail(classify(ar.get(), PQstatus(conn) == CONNECTION_BAD),
-                        error_detail(conn, ar.get(), "post-merge for " + tables_.specs()[t].name));
-                }
+            if (suspects.empty() || others.empty()) {
+                // The failing table does not narrow it: halve.
+                const auto half = static_cast<std::ptrdiff_t>(part.size() / 2);
+                todo.emplace_back(part.begin() + half, part.end());
+                todo.emplace_back(part.begin(), part.begin() + half);
+            } else {
+                todo.push_back(std::move(suspects));
+                todo.push_back(std::move(others));
             }
         }
         if (!exec_ok(conn, "COMMIT", detail, status)) {
-            // Outcome unknown if the connection died during COMMIT; the batch is idempotent.
-            return fail(write_status::retry, detail);
+            return abandon(write_status::retry, detail);
         }
-        for (std::size_t t = 0; t < by_table.size() && t < rows_written_.size(); ++t) {
-            rows_written_[t]->inc(by_table[t].size());
-        }
+        count_committed(committed_rows);
         return {};
     } catch (const std::exception& e) {
         state_.reset();

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 #include <string>
 
@@ -50,12 +51,27 @@ public:
     pg_sink& operator=(pg_sink&&) = delete;
 
     [[nodiscard]] write_result write(std::span<const row_group> batch) noexcept override;
+    /// One transaction; each part under a savepoint, narrowed by the failing table, then halved.
+    [[nodiscard]] write_result write_isolated(
+        std::span<const row_group> batch, std::vector<std::string>& refused) noexcept override;
 
     /// Number of times a connection was (re)established.
     [[nodiscard]] std::uint64_t connects() const noexcept { return connects_; }
 
 private:
+    struct step_failure {
+        write_status status;
+        std::string detail;
+        std::size_t table; ///< index of the table whose COPY or merge failed
+    };
+
     write_result ensure_connected();
+    /// Stages and merges `groups` inside the open transaction; rows_per_table gets what it staged.
+    std::optional<step_failure> apply(
+        std::span<const row_group* const> groups, std::vector<std::size_t>& rows_per_table);
+    /// Rolls back the open transaction (or drops a dead connection) and returns {status, detail}.
+    write_result abandon(write_status status, std::string detail);
+    void count_committed(const std::vector<std::size_t>& rows_per_table);
 
     std::string conninfo_;
     const table_set& tables_;

@@ -20,8 +20,8 @@ struct row {
 };
 
 /// Everything one input message produced. The writer commits a group entirely or not at all, and
-/// when the database rejects a batch it bisects by group, so one bad message is dead-lettered
-/// alone and everything else is stored.
+/// when the database rejects a batch it isolates the refused groups (sink::write_isolated), so a
+/// bad message is dead-lettered alone and everything else is stored.
 struct row_group {
     std::vector<row> rows;
     std::string origin; ///< Where it came from, for logs and dead letters ("nano/confirmation").

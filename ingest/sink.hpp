@@ -4,6 +4,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 namespace ledgertap::ingest {
 
@@ -11,7 +12,7 @@ namespace ledgertap::ingest {
 enum class write_status {
     ok,     ///< Durable. Rows and progress are committed.
     retry,  ///< Transient (connection lost, serialization failure, commit in doubt). Back off, resend.
-    reject, ///< Permanent for this batch (bad data, constraint). The writer bisects and dead-letters.
+    reject, ///< Permanent for this batch (bad data, constraint). The writer isolates and dead-letters.
 };
 
 struct write_result {
@@ -34,6 +35,18 @@ public:
     virtual ~sink() = default;
 
     [[nodiscard]] virtual write_result write(std::span<const row_group> batch) noexcept = 0;
+
+    /// Writes `batch` keeping each group's fate its own, for a batch that write() rejected:
+    /// the groups the database accepts are committed, and for each it refuses `refused[i]` is
+    /// set to the database's reason (it is resized to batch.size(); "" means stored).
+    /// Returns ok or retry (transient; resend the whole batch, idempotently), never reject.
+    ///
+    /// This default writes the groups one by one through write(): correct, one transaction per
+    /// group. pg_sink overrides it with one transaction and a savepoint per suspect group, so a
+    /// schema that refuses a whole message type costs a savepoint per message, not a bisection
+    /// of transactions per batch.
+    [[nodiscard]] virtual write_result write_isolated(
+        std::span<const row_group> batch, std::vector<std::string>& refused) noexcept;
 };
 
 } // namespace ledgertap::ingest

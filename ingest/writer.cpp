@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 namespace ledgertap::ingest {
@@ -58,55 +59,93 @@ void writer::sleep_backoff(std::uint32_t attempt) {
     }
 }
 
-bool writer::write_bisecting(std::span<row_group> part, std::uint32_t& attempt) {
+template<typename Write>
+std::optional<write_result> writer::until_settled(Write&& write, std::uint32_t& attempt) {
     while (true) {
-        const auto result = sink_.write(part);
-        if (result.status == write_status::ok) {
+        auto result = write();
+        if (result.status != write_status::retry) {
             failing_.store(false);
-            return true;
+            return result;
         }
-        if (result.status == write_status::retry) {
-            failing_.store(true);
-            ++attempt;
-            m_retries_.inc();
-            if (attempt == 1 || attempt % 10 == 0) {
-                spdlog::warn("writer: write failed, retrying (attempt {}): {}", attempt, result.detail);
-            }
-            if (give_up()) {
-                return false;
-            }
-            sleep_backoff(attempt);
-            continue;
+        failing_.store(true);
+        ++attempt;
+        m_retries_.inc();
+        if (attempt == 1 || attempt % 10 == 0) {
+            spdlog::warn("writer: write failed, retrying (attempt {}): {}", attempt, result.detail);
         }
-        // reject: isolate the offending message(s).
-        if (part.size() == 1) {
-            rejected_.fetch_add(1);
-            m_rejected_.inc();
-            spdlog::error(
-                "writer: database refused a message from {}; dead-lettered: {}", part[0].origin,
-                result.detail);
-            if (dead_letter_) {
-                row_group letter = dead_letter_(part[0], result.detail);
-                std::span<row_group> one{&letter, 1};
-                const auto dl = sink_.write(one);
-                if (dl.status != write_status::ok) {
-                    spdlog::error("writer: could not store the dead letter either: {}", dl.detail);
-                }
-            }
-            return true;
+        if (give_up()) {
+            return std::nullopt;
         }
-        const std::size_t half = part.size() / 2;
-        if (!write_bisecting(part.subspan(0, half), attempt)) {
+        sleep_backoff(attempt);
+    }
+}
+
+bool writer::write_batch(std::span<row_group> batch, std::uint32_t& attempt) {
+    const auto whole = until_settled([&] { return sink_.write(batch); }, attempt);
+    if (!whole) {
+        return false;
+    }
+    if (whole->status == write_status::ok) {
+        return true;
+    }
+    // Refused: keep every message the database accepts, and only the refused ones as dead letters.
+    std::vector<std::string> refused;
+    if (batch.size() == 1) {
+        refused.push_back(whole->detail);
+    } else {
+        const auto isolated = until_settled([&] { return sink_.write_isolated(batch, refused); }, attempt);
+        if (!isolated) {
             return false;
         }
-        return write_bisecting(part.subspan(half), attempt);
+        if (isolated->status == write_status::reject) {
+            // Outside the sink contract; keep everything as dead letters rather than lose it.
+            refused.assign(batch.size(), isolated->detail);
+        }
+    }
+    dead_letter(batch, refused, attempt);
+    return true;
+}
+
+void writer::dead_letter(
+    std::span<const row_group> batch, const std::vector<std::string>& refused, std::uint32_t& attempt) {
+    constexpr std::size_t logged_per_batch = 3;
+    std::vector<row_group> letters;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < batch.size() && i < refused.size(); ++i) {
+        if (refused[i].empty()) {
+            continue;
+        }
+        ++count;
+        if (count <= logged_per_batch) {
+            spdlog::error("writer: database refused a message from {}; dead-lettered: {}",
+                batch[i].origin, refused[i]);
+        }
+        if (dead_letter_) {
+            letters.push_back(dead_letter_(batch[i], refused[i]));
+        }
+    }
+    if (count > logged_per_batch) {
+        spdlog::error("writer: … and {} more messages of this batch refused and dead-lettered",
+            count - logged_per_batch);
+    }
+    rejected_.fetch_add(count);
+    m_rejected_.inc(count);
+    if (letters.empty()) {
+        return;
+    }
+    // All of a batch's dead letters go in one transaction.
+    const auto stored = until_settled([&] { return sink_.write(letters); }, attempt);
+    if (!stored) {
+        spdlog::error("writer: {} dead letters were not stored before the shutdown timeout", letters.size());
+    } else if (stored->status != write_status::ok) {
+        spdlog::error("writer: could not store {} dead letters either: {}", letters.size(), stored->detail);
     }
 }
 
 bool writer::write_with_retry(std::vector<row_group>& batch) {
     const auto started = std::chrono::steady_clock::now();
     std::uint32_t attempt = 0;
-    if (!write_bisecting(batch, attempt)) {
+    if (!write_batch(batch, attempt)) {
         return false;
     }
     if (attempt > 0) {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -47,8 +48,9 @@ using dead_letter_fn = std::function<row_group(const row_group& rejected, const 
 ///
 /// - `retry`: backs off (full jitter) and resends the same batch, forever while running. Nothing
 ///   is dropped while the database is down; the queue fills and backpressure holds the sockets.
-/// - `reject`: bisects the batch by group until the offending groups are isolated, writes the rest,
-///   and hands each bad group to `dead_letter` (its rows then go to ledgertap.rejected_messages).
+/// - `reject`: rewrites the batch through sink::write_isolated, which commits every group the
+///   database accepts and names each it refuses; the refused go to `dead_letter` (their rows then
+///   go to ledgertap.rejected_messages), all of a batch's in one more transaction.
 ///
 /// Lifecycle: construct, call run() on a dedicated thread, stop() from any thread; run() returns
 /// after the queue is drained and flushed (or the shutdown timeout passed with the database
@@ -70,9 +72,15 @@ public:
     [[nodiscard]] bool healthy() const noexcept { return !failing_.load(); }
 
 private:
-    /// Writes `batch` until ok, bisecting on reject. Returns false if it gave up (shutdown).
+    /// Writes `batch` until ok, isolating refused messages. Returns false if it gave up (shutdown).
     bool write_with_retry(std::vector<row_group>& batch);
-    bool write_bisecting(std::span<row_group> part, std::uint32_t& attempt);
+    bool write_batch(std::span<row_group> batch, std::uint32_t& attempt);
+    /// Runs `write` until it is not `retry`, backing off; nullopt if it gave up (shutdown).
+    template<typename Write>
+    std::optional<write_result> until_settled(Write&& write, std::uint32_t& attempt);
+    /// Counts, logs (a few per batch) and stores the refused groups' dead letters in one write.
+    void dead_letter(std::span<const row_group> batch, const std::vector<std::string>& refused,
+        std::uint32_t& attempt);
     void sleep_backoff(std::uint32_t attempt);
     [[nodiscard]] bool give_up() const;
 

@@ -31,9 +31,12 @@ public:
             status = decide(batch);
         }
         if (status == ingest::write_status::ok) {
+            std::vector<std::string> origins;
             for (const auto& g : batch) {
                 committed_.push_back(g.origin);
+                origins.push_back(g.origin);
             }
+            batches_.push_back(std::move(origins));
         }
         return {status, status == ingest::write_status::ok ? "" : "scripted failure"};
     }
@@ -41,6 +44,11 @@ public:
     [[nodiscard]] std::vector<std::string> committed() const {
         std::lock_guard lock{mutex_};
         return committed_;
+    }
+    /// The origins of each committed batch, in commit order.
+    [[nodiscard]] std::vector<std::vector<std::string>> committed_batches() const {
+        std::lock_guard lock{mutex_};
+        return batches_;
     }
     [[nodiscard]] int attempts() const {
         std::lock_guard lock{mutex_};
@@ -50,6 +58,7 @@ public:
 private:
     mutable std::mutex mutex_;
     std::vector<std::string> committed_;
+    std::vector<std::vector<std::string>> batches_;
     int attempts_ = 0;
 };
 

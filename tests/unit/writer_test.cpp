@@ -91,7 +91,7 @@ TEST_CASE("writer resends a batch after retry outcomes and commits each message 
     CHECK(w.lost_groups() == 0);
 }
 
-TEST_CASE("writer isolates a rejected message by bisection and dead-letters only it") {
+TEST_CASE("writer isolates a rejected message and dead-letters only it") {
     bounded_queue q;
     ledgertap::test::recording_sink s;
     s.decide = [](std::span<const row_group> batch) {
@@ -122,6 +122,68 @@ TEST_CASE("writer isolates a rejected message by bisection and dead-letters only
     CHECK(std::count(committed.begin(), committed.end(), "poison") == 0);
     CHECK(std::count(committed.begin(), committed.end(), "dead-letter") == 1);
     CHECK(letters == std::vector<std::string>{"poison: scripted failure"});
+}
+
+TEST_CASE("writer keeps every accepted message of a mostly refused batch and stores its dead letters "
+          "in one write") {
+    bounded_queue q;
+    ledgertap::test::recording_sink s;
+    s.decide = [](std::span<const row_group> batch) {
+        for (const auto& g : batch) {
+            if (g.origin.starts_with("poison")) {
+                return write_status::reject;
+            }
+        }
+        return write_status::ok;
+    };
+    std::vector<std::string> letters;
+    auto dead = [&](const row_group& bad, const std::string&) {
+        letters.push_back(bad.origin);
+        return make_group("dead-letter");
+    };
+    auto opts = fast_options();
+    opts.limits.max_groups = 8;
+    opts.limits.max_age = 10s; // one batch of exactly eight
+    writer w{q, s, dead, opts};
+    for (const auto* name : {"poison1", "a", "poison2", "poison3", "b", "poison4", "poison5", "poison6"}) {
+        q.push(make_group(name));
+    }
+    std::thread t{[&] { w.run(); }};
+    REQUIRE(eventually([&] { return w.rejected_groups() == 6; }));
+    w.stop();
+    t.join();
+    CHECK(w.committed_groups() == 8);
+    CHECK(w.lost_groups() == 0);
+    CHECK(letters == std::vector<std::string>{"poison1", "poison2", "poison3", "poison4", "poison5", "poison6"});
+    const auto batches = s.committed_batches();
+    REQUIRE(!batches.empty());
+    // The six dead letters were written together, after the accepted messages.
+    CHECK(batches.back() == std::vector<std::string>(6, "dead-letter"));
+    const auto committed = s.committed();
+    CHECK(std::count(committed.begin(), committed.end(), "a") == 1);
+    CHECK(std::count(committed.begin(), committed.end(), "b") == 1);
+    CHECK(std::count(committed.begin(), committed.end(), "dead-letter") == 6);
+}
+
+TEST_CASE("writer stops isolating a refused batch at the shutdown timeout while the database is away") {
+    bounded_queue q;
+    ledgertap::test::recording_sink s;
+    // The first write is refused; every write after it fails transiently, forever.
+    s.script = {write_status::reject};
+    s.decide = [](std::span<const row_group>) { return write_status::retry; };
+    auto opts = fast_options();
+    opts.shutdown_timeout = 100ms;
+    writer w{q, s, [](const row_group&, const std::string&) { return make_group("dead-letter"); }, opts};
+    for (int i = 0; i < 4; ++i) {
+        q.push(make_group("m"));
+    }
+    std::thread t{[&] { w.run(); }};
+    REQUIRE(eventually([&] { return s.attempts() > 3; }));
+    w.stop();
+    t.join();
+    CHECK(w.lost_groups() == 4);
+    CHECK(w.rejected_groups() == 0);
+    CHECK(s.committed().empty());
 }
 
 TEST_CASE("writer drains and flushes everything queued when stopped") {
