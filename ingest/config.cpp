@@ -162,6 +162,7 @@ std::map<std::string, section> schema_for(config& c) {
         {"ws_url", string_key(n.ws_url)},
         {"rpc_url", string_key(n.rpc_url)},
         {"max_message_bytes", size_key(n.max_message_bytes, 1024, max_bytes)},
+        {"max_dead_letters_per_second", size_key(n.max_dead_letters_per_second, 1, 10000000)},
         {"ping_interval_s", s_key(n.ping_interval, 1, day_s)},
         {"ack_timeout_s", s_key(n.ack_timeout, 1, day_s)},
         {"stall_timeout_s", s_key(n.stall_timeout, 0, day_s)},
@@ -179,6 +180,7 @@ std::map<std::string, section> schema_for(config& c) {
         {"ws_url", string_key(so.ws_url)},
         {"rpc_url", string_key(so.rpc_url)},
         {"max_message_bytes", size_key(so.max_message_bytes, 1024, max_bytes)},
+        {"max_dead_letters_per_second", size_key(so.max_dead_letters_per_second, 1, 10000000)},
         {"commitment", enum_key(so.commitment, {"confirmed", "finalized"})},
         {"block_encoding", enum_key(so.block_encoding, {"json", "jsonParsed", "base64", "base58"})},
         {"transaction_details", enum_key(so.transaction_details, {"full", "accounts", "signatures", "none"})},
@@ -361,19 +363,21 @@ std::string to_toml(const config& c) {
     std::string o;
     o += fmt::format("[database]\nurl = {}\nsynchronous_commit = {}\n\n", q(redact_conninfo(c.database)), b(c.writer.synchronous_commit));
     const auto& n = c.nano;
-    o += fmt::format("[nano]\nname = {}\nws_url = {}\nrpc_url = {}\nmax_message_bytes = {}\nping_interval_s = {}\n"
+    o += fmt::format("[nano]\nname = {}\nws_url = {}\nrpc_url = {}\nmax_message_bytes = {}\n"
+                     "max_dead_letters_per_second = {}\nping_interval_s = {}\n"
                      "ack_timeout_s = {}\nstall_timeout_s = {}\nreconnect_initial_ms = {}\nreconnect_max_ms = {}\n"
                      "election_votes = {}\nvotes = {}\nmax_response_bytes = {}\ntls_ca_file = {}\ntls_insecure = {}\n\n",
-        q(n.name), q(n.ws_url), q(n.rpc_url), n.max_message_bytes, n.ping_interval.count(), n.ack_timeout.count(),
+        q(n.name), q(n.ws_url), q(n.rpc_url), n.max_message_bytes, n.max_dead_letters_per_second, n.ping_interval.count(), n.ack_timeout.count(),
         n.stall_timeout.count(), n.reconnect_initial.count(), n.reconnect_max.count(), b(n.election_votes), b(n.votes),
         n.max_response_bytes, q(n.tls_ca_file), b(n.tls_insecure));
     const auto& s = c.solana;
-    o += fmt::format("[solana]\nname = {}\nws_url = {}\nrpc_url = {}\nmax_message_bytes = {}\ncommitment = {}\n"
+    o += fmt::format("[solana]\nname = {}\nws_url = {}\nrpc_url = {}\nmax_message_bytes = {}\n"
+                     "max_dead_letters_per_second = {}\ncommitment = {}\n"
                      "block_encoding = {}\ntransaction_details = {}\nlogs_filter = {}\naccounts = {}\nprograms = {}\n"
                      "signatures = {}\nmax_subscriptions_per_connection = {}\nkeepalive_interval_s = {}\n"
                      "stall_timeout_s = {}\nreconnect_initial_ms = {}\nreconnect_max_ms = {}\nmax_response_bytes = {}\n"
                      "tls_ca_file = {}\ntls_insecure = {}\n\n",
-        q(s.name), q(s.ws_url), q(s.rpc_url), s.max_message_bytes, q(s.commitment), q(s.block_encoding),
+        q(s.name), q(s.ws_url), q(s.rpc_url), s.max_message_bytes, s.max_dead_letters_per_second, q(s.commitment), q(s.block_encoding),
         q(s.transaction_details), q(s.logs_filter), list(s.accounts), list(s.programs), list(s.signatures),
         s.max_subscriptions_per_connection, s.keepalive_interval.count(), s.stall_timeout.count(),
         s.reconnect_initial.count(), s.reconnect_max.count(), s.max_response_bytes, q(s.tls_ca_file),

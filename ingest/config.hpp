@@ -21,6 +21,8 @@ struct nano_config {
     std::string ws_url;         ///< Empty: the Nano source is off.
     std::string rpc_url;        ///< HTTP RPC, for backfill.
     std::size_t max_message_bytes = std::size_t{16} << 20U;
+    /// Dead letters stored per second (burst: one second's worth); more are counted and logged only.
+    std::size_t max_dead_letters_per_second = 1000;
     std::chrono::seconds ping_interval{30};  ///< Application `ping` action.
     std::chrono::seconds ack_timeout{10};    ///< A topic not acked by then is logged as unsupported.
     std::chrono::seconds stall_timeout{0};   ///< Reconnect after this long without any message (0 = off).
@@ -40,6 +42,7 @@ struct solana_config {
     std::string ws_url;
     std::string rpc_url;
     std::size_t max_message_bytes = std::size_t{64} << 20U;
+    std::size_t max_dead_letters_per_second = 1000; ///< As nano_config's, over all shards.
     std::string commitment = "confirmed";       ///< blockSubscribe commitment: confirmed | finalized.
     std::string block_encoding = "base64";      ///< json | jsonParsed | base64 | base58.
     std::string transaction_details = "full";   ///< full | accounts | signatures | none.

@@ -44,7 +44,8 @@ const char* topic_of(const nano::ws_message& m) {
 nano_source::nano_source(nano_config cfg, nano_tables tables, pipeline_tables pipeline,
     bounded_queue& queue, metrics_registry& metrics)
     : cfg_(std::move(cfg)), tables_(tables), queue_(queue),
-      book_({cfg_.name, cfg_.name, "nano", cfg_.ws_url, cfg_.rpc_url, cfg_.max_message_bytes, "nano.max_message_bytes"},
+      book_({cfg_.name, cfg_.name, "nano", cfg_.ws_url, cfg_.rpc_url, cfg_.max_message_bytes, "nano.max_message_bytes",
+                cfg_.max_dead_letters_per_second, "nano.max_dead_letters_per_second"},
           pipeline, queue, metrics) {}
 
 feed_endpoint nano_source::endpoint() const {

@@ -107,7 +107,8 @@ solana_source::solana_source(solana_config cfg, std::size_t shard, std::vector<s
     : cfg_(std::move(cfg)), shard_(shard), subs_(std::move(subs)), tables_(tables), queue_(queue), metrics_(metrics),
       name_(shard == 0 ? cfg_.name : fmt::format("{}#{}", cfg_.name, shard)),
       book_({cfg_.name, name_, "solana", cfg_.ws_url, cfg_.rpc_url, cfg_.max_message_bytes,
-                "solana.max_message_bytes"},
+                "solana.max_message_bytes", cfg_.max_dead_letters_per_second,
+                "solana.max_dead_letters_per_second"},
           pipeline, queue, metrics),
       m_unknown_subscription_(metrics.get_counter("ledgertap_unknown_subscription_notifications_total",
           {{"source", cfg_.name}}, "Notifications for subscription ids we do not hold, ignored")) {}

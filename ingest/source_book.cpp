@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <mutex>
 
 namespace ledgertap::ingest {
@@ -15,6 +17,11 @@ struct source_book::tally {
     std::optional<std::uint64_t> last_connected_ms;
     std::uint64_t last_message_ms = 0;
     std::uint64_t seq = 0;
+    // The dead-letter token bucket (max_dead_letters_per_second, burst one second's worth).
+    double dead_letter_tokens = -1; ///< < 0: not started (starts full).
+    std::chrono::steady_clock::time_point dead_letter_refilled{};
+    std::uint64_t unstored = 0; ///< Dead letters not stored since the last warning.
+    std::chrono::steady_clock::time_point unstored_warned{};
 };
 
 std::shared_ptr<source_book::tally> source_book::tally_for(const std::string& name) {
@@ -34,6 +41,8 @@ source_book::source_book(source_identity id, pipeline_tables tables, bounded_que
     : id_(std::move(id)), tally_(tally_for(id_.name)), tables_(tables), queue_(queue), metrics_(metrics),
       m_rejected_(metrics.get_counter("ledgertap_rejected_messages_total", {{"source", id_.name}},
           "Messages refused (malformed, oversized, binary, unknown, unstorable), dead-lettered")),
+      m_unstored_(metrics.get_counter("ledgertap_dead_letters_unstored_total", {{"source", id_.name}},
+          "Refused messages counted but not stored: over the source's max_dead_letters_per_second")),
       m_reconnects_(metrics.get_counter("ledgertap_reconnects_total", {{"source", id_.name}},
           "Connections re-established after a disconnect")),
       m_connect_failures_(metrics.get_counter("ledgertap_connect_failures_total", {{"source", id_.name}},
@@ -126,10 +135,50 @@ void source_book::reject(std::string_view reason, std::string_view detail, std::
                      "further ones of this kind are counted silently",
             id_.chain, id_.connection_name, reason, detail);
     }
+    if (!admit_dead_letter()) {
+        m_unstored_.inc();
+        ++tally_->unstored;
+        warn_unstored();
+        return;
+    }
     row_group g;
     g.origin = id_.name + "/rejected";
     g.rows.push_back(row_for_rejected(tables_, id_.name, id_.chain, now_ms(), reason, detail, payload, size));
     queue_.push(std::move(g));
+}
+
+bool source_book::admit_dead_letter() {
+    const auto cap = static_cast<double>(id_.max_dead_letters_per_second);
+    if (id_.max_dead_letters_per_second == 0) {
+        return true;
+    }
+    auto& t = *tally_;
+    const auto now = std::chrono::steady_clock::now();
+    if (t.dead_letter_tokens < 0) {
+        t.dead_letter_tokens = cap;
+    } else {
+        const double elapsed = std::chrono::duration<double>(now - t.dead_letter_refilled).count();
+        t.dead_letter_tokens = std::min(cap, t.dead_letter_tokens + elapsed * cap);
+    }
+    t.dead_letter_refilled = now;
+    if (t.dead_letter_tokens < 1.0) {
+        return false;
+    }
+    t.dead_letter_tokens -= 1.0;
+    return true;
+}
+
+void source_book::warn_unstored() {
+    auto& t = *tally_;
+    const auto now = std::chrono::steady_clock::now();
+    if (t.unstored == 0 || now - t.unstored_warned < std::chrono::seconds{10}) {
+        return;
+    }
+    spdlog::warn("{} source {}: {} more refused messages were counted but not stored: over {} = {} "
+                 "(ledgertap_dead_letters_unstored_total)",
+        id_.chain, id_.connection_name, t.unstored, id_.dead_letter_key, id_.max_dead_letters_per_second);
+    t.unstored = 0;
+    t.unstored_warned = now;
 }
 
 void source_book::bad_frame(const feed_connection& conn, frame_problem problem, std::size_t size,
@@ -145,6 +194,7 @@ void source_book::bad_frame(const feed_connection& conn, frame_problem problem, 
 }
 
 void source_book::tick(const feed_connection& conn) {
+    warn_unstored();
     if (last_message_ms_ > 0) {
         m_last_message_.set(static_cast<double>(last_message_ms_) / 1000.0);
     }

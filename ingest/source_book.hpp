@@ -23,6 +23,9 @@ struct source_identity {
     std::string rpc_url;
     std::size_t max_message_bytes = 0;
     std::string limit_key; ///< The config key of max_message_bytes, named in dead letters.
+    /// Dead letters stored per second over every book of the source (0: no cap); more are counted.
+    std::size_t max_dead_letters_per_second = 0;
+    std::string dead_letter_key; ///< Its config key, named in the warning.
 };
 
 /// The chain-neutral bookkeeping every source does on top of its protocol: ledgertap.connections
@@ -46,7 +49,8 @@ public:
     /// A message arrived (call before decoding).
     void received(const feed_connection& conn);
     void count(const std::string& topic);
-    /// Dead-letters a message: counted, logged once per reason, stored in rejected_messages.
+    /// Dead-letters a message: counted, logged once per reason, stored in rejected_messages while
+    /// the source is within max_dead_letters_per_second (otherwise counted as unstored).
     void reject(std::string_view reason, std::string_view detail, std::string_view payload, std::size_t size);
     void bad_frame(const feed_connection& conn, frame_problem problem, std::size_t size, std::string_view head);
     /// Once a second: liveness gauge, and the source/connection rows when messages arrived.
@@ -60,6 +64,10 @@ private:
     /// The tally of `name`, shared by every live book of that source; a fresh one once none is left.
     static std::shared_ptr<tally> tally_for(const std::string& name);
     void push_source_row(row_group& g);
+    /// Takes a token of the source's dead-letter bucket; false when over the rate.
+    bool admit_dead_letter();
+    /// Logs the unstored count, at most every 10 s (from reject(), and from tick() to flush).
+    void warn_unstored();
 
     source_identity id_;
     std::shared_ptr<tally> tally_;
@@ -73,6 +81,7 @@ private:
     std::set<std::string> reported_;
     std::map<std::string, counter*> topic_counters_;
     counter& m_rejected_;
+    counter& m_unstored_;
     counter& m_reconnects_;
     counter& m_connect_failures_;
     gauge& m_connected_;
