@@ -1,8 +1,10 @@
 // libFuzzer target: the COPY text encoder (ingest/copy_row). The input drives a row of text, NULL,
-// integer, bytea and text-array fields. Properties: a finished row is one line (its only newline is
-// the last byte) with exactly field_count()-1 unescaped tabs, and a simple COPY-text decoder
-// (tests the escapes the encoder must write) gives back every field exactly. A field that is not
-// storable text marks the row invalid instead.
+// integer, bytea, text-array, free-text and free-text-array fields. Properties: a finished row is
+// one line (its only newline is the last byte) with exactly field_count()-1 unescaped tabs, and a
+// simple COPY-text decoder (tests the escapes the encoder must write) gives back every field
+// exactly. A strict field that is not storable text marks the row invalid instead; a free-text
+// field is always stored, as make_storable(value) (storable, and unchanged when it already was),
+// and replaced() counts the fields that changed.
 
 #include "ingest/copy_row.hpp"
 
@@ -86,9 +88,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ingest::copy_row row;
     std::vector<std::optional<std::string>> expected;
     bool storable = true;
+    std::size_t replaced = 0;
 
     while (in.remaining_bytes() > 0 && expected.size() < 64) {
-        switch (in.ConsumeIntegralInRange<int>(0, 5)) {
+        switch (in.ConsumeIntegralInRange<int>(0, 7)) {
         case 0: {
             const auto value = in.ConsumeRandomLengthString(256);
             storable = storable && ingest::is_storable_text(value);
@@ -124,6 +127,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             expected.emplace_back(hex);
             break;
         }
+        case 6: {
+            const auto value = in.ConsumeRandomLengthString(256);
+            const auto clean = ingest::make_storable(value);
+            LEDGERTAP_FUZZ_CHECK(ingest::is_storable_text(clean));
+            LEDGERTAP_FUZZ_CHECK((clean == value) == ingest::is_storable_text(value));
+            replaced += clean == value ? 0 : 1;
+            row.free_text(value);
+            expected.emplace_back(clean);
+            break;
+        }
+        case 7: {
+            std::vector<std::string> values(in.ConsumeIntegralInRange<std::size_t>(0, 4));
+            std::vector<std::string> clean;
+            bool changed = false;
+            for (auto& v : values) {
+                v = in.ConsumeRandomLengthString(64);
+                clean.push_back(ingest::make_storable(v));
+                changed = changed || clean.back() != v;
+            }
+            replaced += changed ? 1 : 0;
+            row.free_text_array(values);
+            expected.emplace_back(array_literal(clean));
+            break;
+        }
         default: {
             std::vector<std::string> values(in.ConsumeIntegralInRange<std::size_t>(0, 4));
             for (auto& v : values) {
@@ -139,6 +166,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     LEDGERTAP_FUZZ_CHECK(row.field_count() == expected.size());
     LEDGERTAP_FUZZ_CHECK(row.ok() == storable);
+    LEDGERTAP_FUZZ_CHECK(row.replaced() == replaced);
     const std::string line = row.finish();
     LEDGERTAP_FUZZ_CHECK(!line.empty() && line.back() == '\n');
     if (!storable || expected.empty()) {

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <vector>
 
 namespace ledgertap::ingest {
 
@@ -52,6 +54,35 @@ bool is_storable_text(std::string_view value) noexcept {
         i += len;
     }
     return true;
+}
+
+std::string make_storable(std::string_view bytes) {
+    if (is_storable_text(bytes)) {
+        return std::string{bytes};
+    }
+    std::string out;
+    out.reserve(bytes.size());
+    std::size_t i = 0;
+    while (i < bytes.size()) {
+        // Take the longest valid UTF-8 sequence at i, or replace one byte.
+        std::size_t len = 1;
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        if (c >= 0xF0U) {
+            len = 4;
+        } else if (c >= 0xE0U) {
+            len = 3;
+        } else if (c >= 0xC0U) {
+            len = 2;
+        }
+        if (c != 0 && i + len <= bytes.size() && is_storable_text(bytes.substr(i, len))) {
+            out.append(bytes.substr(i, len));
+            i += len;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
 }
 
 std::string format_timestamp_ms(std::uint64_t ms) {
@@ -117,6 +148,53 @@ copy_row& copy_row::text(const std::optional<std::string>& value) {
     return value ? text(*value) : null();
 }
 
+copy_row& copy_row::free_text(std::string_view value) {
+    if (is_storable_text(value)) {
+        return text(value);
+    }
+    ++replaced_;
+    return text(make_storable(value));
+}
+
+copy_row& copy_row::free_text(const std::optional<std::string>& value) {
+    return value ? free_text(*value) : null();
+}
+
+copy_row& copy_row::jsonb(std::string_view json) {
+    // A backslash only occurs in JSON as the start of an escape inside a string, so stepping over
+    // every escape finds each `\u0000` and never mistakes `\\u0000` (a backslash, then "u0000").
+    constexpr std::string_view nul_escape = "\\u0000";
+    if (json.find(nul_escape) == std::string_view::npos) {
+        return free_text(json);
+    }
+    std::string out;
+    out.reserve(json.size());
+    bool changed = false;
+    for (std::size_t i = 0; i < json.size();) {
+        if (json[i] != '\\') {
+            out.push_back(json[i++]);
+        } else if (json.substr(i, nul_escape.size()) == nul_escape) {
+            out += "\\ufffd";
+            i += nul_escape.size();
+            changed = true;
+        } else {
+            out.append(json.substr(i, 2));
+            i += 2;
+        }
+    }
+    if (!changed) {
+        return free_text(json);
+    }
+    const std::size_t before = replaced_;
+    free_text(out);
+    replaced_ = before + 1; // one field, however many replacements it needed
+    return *this;
+}
+
+copy_row& copy_row::jsonb(const std::optional<std::string>& json) {
+    return json ? jsonb(*json) : null();
+}
+
 copy_row& copy_row::u64(std::uint64_t value) {
     begin_field();
     fmt::format_to(std::back_inserter(line_), "{}", value);
@@ -168,9 +246,6 @@ copy_row& copy_row::timestamp_ms(std::optional<std::uint64_t> ms) {
 }
 
 copy_row& copy_row::text_array(std::span<const std::string> values) {
-    // Array literal first ({"a\"b"}), then the COPY layer escapes its backslashes again.
-    std::string literal = "{";
-    bool first = true;
     for (const auto& v : values) {
         if (!is_storable_text(v)) {
             if (error_.empty()) {
@@ -179,6 +254,33 @@ copy_row& copy_row::text_array(std::span<const std::string> values) {
             begin_field();
             return *this;
         }
+    }
+    append_array(values);
+    return *this;
+}
+
+copy_row& copy_row::free_text_array(std::span<const std::string> values) {
+    const bool storable
+        = std::all_of(values.begin(), values.end(), [](const std::string& v) { return is_storable_text(v); });
+    if (storable) {
+        append_array(values);
+        return *this;
+    }
+    std::vector<std::string> clean;
+    clean.reserve(values.size());
+    for (const auto& v : values) {
+        clean.push_back(make_storable(v));
+    }
+    ++replaced_;
+    append_array(clean);
+    return *this;
+}
+
+void copy_row::append_array(std::span<const std::string> values) {
+    // Array literal first ({"a\"b"}), then the COPY layer escapes its backslashes again.
+    std::string literal = "{";
+    bool first = true;
+    for (const auto& v : values) {
         if (!first) {
             literal.push_back(',');
         }
@@ -195,7 +297,6 @@ copy_row& copy_row::text_array(std::span<const std::string> values) {
     literal.push_back('}');
     begin_field();
     append_escaped(literal);
-    return *this;
 }
 
 copy_row& copy_row::u64_array(std::span<const std::uint64_t> values) {

@@ -36,6 +36,8 @@ enum class nano_origin { websocket, rpc_backfill };
 struct mapped_rows {
     std::vector<row> rows;
     std::string error;
+    /// Free-text fields stored with NUL or invalid UTF-8 replaced (copy_row::replaced()).
+    std::size_t replaced = 0;
 };
 
 /// Maps one decoded message. Acks map to no rows. `received_ms` is ledgertap's receipt time.

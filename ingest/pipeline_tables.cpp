@@ -60,35 +60,6 @@ FROM {staging})"});
     return t;
 }
 
-std::string make_storable(std::string_view bytes) {
-    if (is_storable_text(bytes)) {
-        return std::string{bytes};
-    }
-    std::string out;
-    out.reserve(bytes.size());
-    std::size_t i = 0;
-    while (i < bytes.size()) {
-        // Take the longest valid UTF-8 sequence at i, or replace one byte.
-        std::size_t len = 1;
-        const auto c = static_cast<unsigned char>(bytes[i]);
-        if (c >= 0xF0U) {
-            len = 4;
-        } else if (c >= 0xE0U) {
-            len = 3;
-        } else if (c >= 0xC0U) {
-            len = 2;
-        }
-        if (c != 0 && i + len <= bytes.size() && is_storable_text(bytes.substr(i, len))) {
-            out.append(bytes.substr(i, len));
-            i += len;
-        } else {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        }
-    }
-    return out;
-}
-
 std::uint64_t now_ms() {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now().time_since_epoch()).count());

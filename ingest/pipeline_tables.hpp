@@ -63,9 +63,6 @@ struct connection_record {
 };
 [[nodiscard]] row row_for_connection(const pipeline_tables& t, const connection_record& c);
 
-/// Replaces bytes PostgreSQL text cannot hold (NUL, invalid UTF-8) with U+FFFD.
-[[nodiscard]] std::string make_storable(std::string_view bytes);
-
 /// Milliseconds since the Unix epoch, now.
 [[nodiscard]] std::uint64_t now_ms();
 

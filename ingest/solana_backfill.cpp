@@ -1,6 +1,7 @@
 #include "ingest/solana_backfill.hpp"
 
 #include "ingest/pipeline_tables.hpp"
+#include "ingest/source_book.hpp"
 #include "schema/codec.hpp"
 #include "schema/solana_rpc.hpp"
 
@@ -41,6 +42,7 @@ solana_backfill::solana_backfill(solana_config sol, backfill_config cfg, std::st
           "Rows recovered over RPC by the backfiller")),
       m_rpc_errors_(metrics.get_counter("ledgertap_backfill_rpc_errors_total", {{"source", sol_.name}},
           "RPC calls of the backfiller that failed after retries")),
+      m_replaced_(text_replaced_counter(metrics, sol_.name)),
       m_watermark_(metrics.get_gauge("ledgertap_solana_finalized_watermark", {{"source", sol_.name}},
           "Every slot up to this one is stored at finalized or proven skipped")) {
     const std::size_t n = std::max<std::size_t>(1, cfg_.solana_concurrency);
@@ -219,7 +221,16 @@ bool solana_backfill::round() {
             }
             auto d = sol::decode_get_block(resp.body);
             if (!d) {
+                // Not weather either: the node answered something that is not a block. Counted and
+                // said once per slot; the watermark waits before it, and later rounds ask again.
                 fetch_error[s] = d.error().detail;
+                m_rpc_errors_.inc();
+                if (last_malformed_slot_ != s) {
+                    last_malformed_slot_ = s;
+                    spdlog::warn("solana backfill {}: getBlock({}) answered with an unusable reply ({}); "
+                                 "not advancing past it",
+                        sol_.name, s, d.error().detail);
+                }
             } else if (d.value().is_error()) {
                 const auto& e = d.value().error();
                 fetch_error[s] = fmt::format("{} {}", e.code, e.message);
@@ -305,6 +316,7 @@ bool solana_backfill::round() {
                 spdlog::error("solana backfill {}: block {} cannot be stored: {}", sol_.name, s, m.error);
                 break;
             }
+            m_replaced_.inc(m.replaced);
             for (auto& r : m.rows) {
                 rows.push_back(std::move(r));
             }

@@ -80,6 +80,9 @@ private:
     std::string queued_anchor_;
     counter& m_blocks_;
     counter& m_rpc_errors_;
+    counter& m_replaced_;
+    /// The last slot whose getBlock reply could not be decoded (warned once per slot).
+    std::optional<std::uint64_t> last_malformed_slot_;
     gauge& m_watermark_;
 };
 

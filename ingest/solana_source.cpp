@@ -158,6 +158,7 @@ void solana_source::push_rows(mapped_rows rows, const std::string& kind, std::st
         book_.reject("unstorable", rows.error, text, text.size());
         return;
     }
+    book_.replaced_text(rows.replaced, kind);
     if (rows.rows.empty()) {
         return;
     }

@@ -31,6 +31,22 @@ void opt_seconds(copy_row& r, const std::optional<std::int64_t>& unix_s) {
     }
 }
 
+/// `value` as a JSON string literal (quotes, backslashes and control characters escaped).
+void append_json_string(std::string& out, std::string_view value) {
+    out.push_back('"');
+    for (const char c : value) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (static_cast<unsigned char>(c) < 0x20U) {
+            fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+        } else {
+            out.push_back(c);
+        }
+    }
+    out.push_back('"');
+}
+
 const char* origin_text(solana_origin o) {
     return o == solana_origin::websocket ? "websocket" : "rpc_backfill";
 }
@@ -187,7 +203,7 @@ mapped_rows map_slot_fact(const solana_tables& t, const slot_fact& f, std::strin
     opt(r, f.status);
     r.timestamp_ms(f.first_shred_ms).timestamp_ms(f.created_bank_ms).timestamp_ms(f.completed_ms)
         .timestamp_ms(f.frozen_ms).timestamp_ms(f.optimistic_ms).timestamp_ms(f.rooted_ms);
-    opt(r, f.dead_error);
+    r.free_text(f.dead_error);
     if (f.stats) {
         r.u64(f.stats->num_transaction_entries).u64(f.stats->num_successful_transactions)
             .u64(f.stats->num_failed_transactions).u64(f.stats->max_transactions_per_entry);
@@ -200,6 +216,7 @@ mapped_rows map_slot_fact(const solana_tables& t, const slot_fact& f, std::strin
         out.error = "solana.slots: " + r.error();
         return out;
     }
+    out.replaced = r.replaced();
     out.rows.push_back({t.slots, r.finish()});
     return out;
 }
@@ -222,12 +239,18 @@ mapped_rows map_solana_block(const solana_tables& t, std::uint64_t slot, const s
         std::string json = "[";
         for (std::size_t i = 0; i < b.rewards->size(); ++i) {
             const auto& rw = (*b.rewards)[i];
-            json += fmt::format(R"({}{{"pubkey":"{}","lamports":{},"postBalance":{},"rewardType":{},"commission":{}}})",
-                i == 0 ? "" : ",", rw.pubkey, rw.lamports, rw.post_balance,
-                rw.reward_type ? "\"" + *rw.reward_type + "\"" : "null",
-                rw.commission ? std::to_string(*rw.commission) : "null");
+            fmt::format_to(std::back_inserter(json), R"({}{{"pubkey":"{}","lamports":{},"postBalance":{},"rewardType":)",
+                i == 0 ? "" : ",", rw.pubkey, rw.lamports, rw.post_balance);
+            if (rw.reward_type) {
+                append_json_string(json, *rw.reward_type);
+            } else {
+                json += "null";
+            }
+            json += ",\"commission\":";
+            json += rw.commission ? std::to_string(*rw.commission) : "null";
+            json += '}';
         }
-        r.text(json + "]");
+        r.jsonb(json + "]");
     } else {
         r.null();
     }
@@ -236,12 +259,13 @@ mapped_rows map_solana_block(const solana_tables& t, std::uint64_t slot, const s
         out.error = "solana.blocks: " + r.error();
         return out;
     }
+    out.replaced += r.replaced();
     out.rows.push_back({t.blocks, r.finish()});
     for (const auto& tx : b.transactions) {
         copy_row x;
         x.u64(slot).text(tx.signature).u64(tx.index);
         if (tx.meta) {
-            opt(x, tx.meta->err);
+            x.jsonb(tx.meta->err);
             x.u64(tx.meta->fee);
             opt(x, tx.meta->compute_units_consumed);
         } else {
@@ -256,7 +280,7 @@ mapped_rows map_solana_block(const solana_tables& t, std::uint64_t slot, const s
         if (tx.meta) {
             x.u64_array(tx.meta->pre_balances).u64_array(tx.meta->post_balances);
             if (tx.meta->log_messages) {
-                x.text_array(*tx.meta->log_messages);
+                x.free_text_array(*tx.meta->log_messages);
             } else {
                 x.null();
             }
@@ -269,6 +293,7 @@ mapped_rows map_solana_block(const solana_tables& t, std::uint64_t slot, const s
             out.error = fmt::format("solana.transactions {}: {}", tx.signature, x.error());
             return out;
         }
+        out.replaced += x.replaced();
         out.rows.push_back({t.transactions, x.finish()});
     }
     for (std::size_t i = 0; i < b.signatures.size(); ++i) {
@@ -283,6 +308,7 @@ mapped_rows map_solana_block(const solana_tables& t, std::uint64_t slot, const s
     f.parent = b.parent_slot;
     f.status = std::string{commitment};
     auto s = map_slot_fact(t, f, source);
+    out.replaced += s.replaced;
     for (auto& row : s.rows) {
         out.rows.push_back(std::move(row));
     }
@@ -303,7 +329,7 @@ void account_row(copy_row& r, std::string_view pubkey, std::uint64_t slot, const
     }
     r.text(sol::to_string(d.encoding));
     if (d.encoding == sol::account_encoding::json_parsed) {
-        r.text(d.parsed_json);
+        r.jsonb(d.parsed_json);
     } else {
         r.null();
     }
@@ -325,6 +351,7 @@ struct mapper {
             out.error = std::move(m.error);
             return;
         }
+        out.replaced += m.replaced;
         for (auto& r : m.rows) {
             out.rows.push_back(std::move(r));
         }
@@ -335,6 +362,7 @@ struct mapper {
             out.error = fmt::format("{}: {}", what, r.error());
             return;
         }
+        out.replaced += r.replaced();
         out.rows.push_back({table, r.finish()});
     }
 
@@ -417,9 +445,8 @@ struct mapper {
 
     void operator()(const sol::logs_notification& n) {
         copy_row r;
-        r.u64(n.context_slot).text(n.signature);
-        opt(r, n.err);
-        r.text_array(n.logs).text(ctx.commitment).text(source).timestamp_ms(received_ms);
+        r.u64(n.context_slot).text(n.signature).jsonb(n.err).free_text_array(n.logs);
+        r.text(ctx.commitment).text(source).timestamp_ms(received_ms);
         push(t.logs, r, "solana.logs");
     }
 
@@ -443,8 +470,7 @@ struct mapper {
 
     void operator()(const sol::signature_notification& n) {
         copy_row r;
-        r.text(ctx.target).u64(n.context_slot);
-        opt(r, n.err);
+        r.text(ctx.target).u64(n.context_slot).jsonb(n.err);
         r.text(n.state == sol::signature_state::received ? "received" : ctx.commitment)
             .text(source)
             .timestamp_ms(received_ms);

@@ -37,12 +37,19 @@ std::shared_ptr<source_book::tally> source_book::tally_for(const std::string& na
     return t;
 }
 
+counter& text_replaced_counter(metrics_registry& metrics, const std::string& source) {
+    return metrics.get_counter("ledgertap_text_replaced_total", {{"source", source}},
+        "Free-text fields (Solana log lines, error JSON, parsed account data, slot errors) stored with NUL "
+        "bytes or invalid UTF-8 replaced by U+FFFD");
+}
+
 source_book::source_book(source_identity id, pipeline_tables tables, bounded_queue& queue, metrics_registry& metrics)
     : id_(std::move(id)), tally_(tally_for(id_.name)), tables_(tables), queue_(queue), metrics_(metrics),
       m_rejected_(metrics.get_counter("ledgertap_rejected_messages_total", {{"source", id_.name}},
           "Messages refused (malformed, oversized, binary, unknown, unstorable), dead-lettered")),
       m_unstored_(metrics.get_counter("ledgertap_dead_letters_unstored_total", {{"source", id_.name}},
           "Refused messages counted but not stored: over the source's max_dead_letters_per_second")),
+      m_replaced_(text_replaced_counter(metrics, id_.name)),
       m_reconnects_(metrics.get_counter("ledgertap_reconnects_total", {{"source", id_.name}},
           "Connections re-established after a disconnect")),
       m_connect_failures_(metrics.get_counter("ledgertap_connect_failures_total", {{"source", id_.name}},
@@ -145,6 +152,19 @@ void source_book::reject(std::string_view reason, std::string_view detail, std::
     g.origin = id_.name + "/rejected";
     g.rows.push_back(row_for_rejected(tables_, id_.name, id_.chain, now_ms(), reason, detail, payload, size));
     queue_.push(std::move(g));
+}
+
+void source_book::replaced_text(std::size_t fields, std::string_view what) {
+    if (fields == 0) {
+        return;
+    }
+    m_replaced_.inc(fields);
+    if (reported_.insert("\x01replaced").second) {
+        spdlog::warn("{} source {}: stored {} free-text field(s) of a {} with NUL bytes or invalid UTF-8 "
+                     "replaced by U+FFFD (PostgreSQL text cannot hold them); further ones are counted in "
+                     "ledgertap_text_replaced_total",
+            id_.chain, id_.connection_name, fields, what);
+    }
 }
 
 bool source_book::admit_dead_letter() {

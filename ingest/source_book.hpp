@@ -28,6 +28,10 @@ struct source_identity {
     std::string dead_letter_key; ///< Its config key, named in the warning.
 };
 
+/// `ledgertap_text_replaced_total{source}`: free-text fields (Solana log lines, error JSON, parsed
+/// account data, slot errors) stored with NUL bytes or invalid UTF-8 replaced by U+FFFD.
+[[nodiscard]] counter& text_replaced_counter(metrics_registry& metrics, const std::string& source);
+
 /// The chain-neutral bookkeeping every source does on top of its protocol: ledgertap.connections
 /// and ledgertap.sources rows, message counters per topic, dead letters (counted per reason and
 /// logged once per kind), liveness gauges. Runs on the feed client's service thread, like the
@@ -53,6 +57,9 @@ public:
     /// the source is within max_dead_letters_per_second (otherwise counted as unstored).
     void reject(std::string_view reason, std::string_view detail, std::string_view payload, std::size_t size);
     void bad_frame(const feed_connection& conn, frame_problem problem, std::size_t size, std::string_view head);
+    /// A stored message had `fields` free-text fields with NUL or invalid UTF-8 replaced by U+FFFD
+    /// (mapped_rows::replaced): counted, logged once.
+    void replaced_text(std::size_t fields, std::string_view what);
     /// Once a second: liveness gauge, and the source/connection rows when messages arrived.
     void tick(const feed_connection& conn);
 
@@ -82,6 +89,7 @@ private:
     std::map<std::string, counter*> topic_counters_;
     counter& m_rejected_;
     counter& m_unstored_;
+    counter& m_replaced_;
     counter& m_reconnects_;
     counter& m_connect_failures_;
     gauge& m_connected_;

@@ -68,6 +68,53 @@ TEST_CASE("copy_row array literals are escaped for both the array and the COPY l
     CHECK(a.finish() == "{1,18446744073709551615}\n");
 }
 
+TEST_CASE("copy_row stores free text with NUL and invalid UTF-8 replaced by U+FFFD and counts the fields") {
+    const std::string fffd = "\xEF\xBF\xBD";
+    copy_row r;
+    r.free_text("clean\ttext").free_text(std::string("nul\0in", 6)).free_text("cut \xC3").free_text(std::optional<std::string>{});
+    CHECK(r.ok());
+    CHECK(r.replaced() == 2);
+    CHECK(r.finish() == "clean\\ttext\tnul" + fffd + "in\tcut " + fffd + "\t\\N\n");
+
+    // One element with NUL: the array is stored, that element repaired, the others kept exactly.
+    const std::vector<std::string> logs{"ok \"q\"", std::string("a\0b", 3), "\xFF\xFE", ""};
+    copy_row a;
+    a.free_text_array(logs);
+    CHECK(a.ok());
+    CHECK(a.replaced() == 1);
+    CHECK(a.finish() == "{\"ok \\\\\"q\\\\\"\",\"a" + fffd + "b\",\"" + fffd + fffd + "\",\"\"}\n");
+
+    // The strict forms still refuse, so identity fields never change silently.
+    copy_row strict;
+    strict.text_array(logs);
+    CHECK_FALSE(strict.ok());
+    CHECK(strict.error() == "field 1: NUL byte or invalid UTF-8");
+
+    copy_row clean;
+    clean.free_text_array(std::vector<std::string>{"x"});
+    CHECK(clean.replaced() == 0);
+}
+
+TEST_CASE("copy_row jsonb replaces the NUL escape (u0000) jsonb refuses and nothing that only looks like it") {
+    copy_row r;
+    r.jsonb(std::string{R"({"BorshIoError":"nul\u0000x\u0000"})"})
+        .jsonb(std::string{R"({"k":"escaped backslash \\u0000 stays","c":"\u0001"})"})
+        .jsonb(std::optional<std::string>{});
+    CHECK(r.ok());
+    CHECK(r.replaced() == 1);
+    // COPY doubles each backslash.
+    CHECK(r.finish()
+        == R"({"BorshIoError":"nul\\ufffdx\\ufffd"})" "\t"
+           R"({"k":"escaped backslash \\\\u0000 stays","c":"\\u0001"})" "\t\\N\n");
+}
+
+TEST_CASE("make_storable keeps valid UTF-8 and replaces each bad byte") {
+    using ledgertap::ingest::make_storable;
+    CHECK(make_storable("gr\xC3\xBC\xC3\x9F") == "gr\xC3\xBC\xC3\x9F");
+    CHECK(make_storable(std::string("\0", 1)) == "\xEF\xBF\xBD");
+    CHECK(make_storable("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // a surrogate, 3 bytes
+}
+
 TEST_CASE("copy_row bytea uses the hex form") {
     const std::vector<std::uint8_t> data{0x00, 0xAB, 0xFF};
     copy_row r;
