@@ -2,15 +2,21 @@
 
 // A WebSocket server for hostile-node tests (attack_test, hostile_data_test): the RFC 6455
 // handshake, then unmasked server frames chosen by the test, streamed from one 1 MiB buffer so a
-// 1 GiB message is never held by the sender. Header-only; one thread per server.
+// 1 GiB message is never held by the sender. In attack::jsonrpc_script it plays a Solana PubSub
+// node: it reads the client's (masked) frames and answers every JSON-RPC request (subscriptions
+// get ids, getVersion a version) before and while it sends the script. Header-only; one thread
+// per server.
 
 #include <catch2/catch.hpp>
+#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <poll.h>
@@ -24,14 +30,16 @@
 
 namespace ledgertap::test {
 
-enum class attack { big_frame, big_fragmented, flood, endless, script };
+enum class attack { big_frame, big_fragmented, flood, endless, script, jsonrpc_script };
 
 /// A WebSocket server speaking just enough RFC 6455: the handshake, then unmasked server frames.
 /// Accepts connections one after another (ingest reconnects) and runs the attack on each.
 class hostile_server {
 public:
-    /// attack::script sends `frames` (text frames of any bytes). Only the first connection is
-    /// attacked.
+    /// attack::script sends `frames` (text frames of any bytes). attack::jsonrpc_script answers
+    /// the client's requests and sends `frames` once every method named in a `@SUB:method@`
+    /// placeholder of theirs is subscribed, each placeholder replaced by that subscription's id.
+    /// Only the first connection is attacked.
     explicit hostile_server(
         attack kind, std::uint64_t total_bytes = 0, std::vector<std::string> frames = {})
       : kind_(kind)
@@ -76,6 +84,12 @@ public:
     /// Connections the peer (ingest) ended while the attack was still sending.
     [[nodiscard]] int dropped_by_peer() const { return dropped_.load(); }
     [[nodiscard]] bool attack_done() const { return done_.load(); }
+    /// JSON-RPC requests received (jsonrpc_script), by method.
+    [[nodiscard]] int requests(const std::string& method) const {
+        std::lock_guard lock{mu_};
+        const auto it = requests_.find(method);
+        return it == requests_.end() ? 0 : it->second;
+    }
 
 private:
     static std::string accept_key(const std::string& key) {
@@ -164,8 +178,142 @@ private:
         }
         return true;
     }
+    /// One complete client frame from `buf` (filled from `c` as needed), unmasked. False when the
+    /// peer closed, sent a close frame, or the server stops.
+    bool read_client_frame(int c, std::string& buf, unsigned& opcode, std::string& payload) {
+        for (;;) {
+            if (buf.size() >= 2) {
+                const auto b1 = static_cast<unsigned char>(buf[1]);
+                std::uint64_t len = b1 & 0x7FU;
+                std::size_t at = 2;
+                if (len == 126 && buf.size() >= 4) {
+                    len = (static_cast<std::uint64_t>(static_cast<unsigned char>(buf[2])) << 8U)
+                          | static_cast<unsigned char>(buf[3]);
+                    at = 4;
+                } else if (len == 127 && buf.size() >= 10) {
+                    len = 0;
+                    for (std::size_t i = 2; i < 10; ++i) {
+                        len = (len << 8U) | static_cast<unsigned char>(buf[i]);
+                    }
+                    at = 10;
+                }
+                const bool header_done = (b1 & 0x7FU) < 126 || at > 2;
+                const std::size_t mask_len = (b1 & 0x80U) != 0 ? 4 : 0;
+                if (header_done && buf.size() >= at + mask_len + len) {
+                    opcode = static_cast<unsigned char>(buf[0]) & 0x0FU;
+                    payload = buf.substr(at + mask_len, static_cast<std::size_t>(len));
+                    for (std::size_t i = 0; mask_len != 0 && i < payload.size(); ++i) {
+                        payload[i] = static_cast<char>(payload[i] ^ buf[at + (i % 4)]);
+                    }
+                    buf.erase(0, at + mask_len + static_cast<std::size_t>(len));
+                    return opcode != 8;
+                }
+            }
+            pollfd p{c, POLLIN, 0};
+            if (stop_.load()) {
+                return false;
+            }
+            if (::poll(&p, 1, 100) <= 0) {
+                if (script_due()) {
+                    opcode = 0; // nothing read: lets the caller send the script
+                    payload.clear();
+                    return true;
+                }
+                continue;
+            }
+            char tmp[65536];
+            const auto r = ::recv(c, tmp, sizeof tmp, 0);
+            if (r <= 0) {
+                return false;
+            }
+            buf.append(tmp, static_cast<std::size_t>(r));
+        }
+    }
+    bool send_text(int c, const std::string& text, unsigned opcode = 1) {
+        const auto h = frame_header(true, opcode, text.size());
+        return send_all(c, h.data(), h.size()) && send_all(c, text.data(), text.size());
+    }
+    /// The script's turn: go() was called and every method it names is subscribed.
+    bool script_due() {
+        if (kind_ != attack::jsonrpc_script || !go_.load() || script_sent_) {
+            return false;
+        }
+        std::lock_guard lock{mu_};
+        for (const auto& f : script_) {
+            for (auto at = f.find("@SUB:"); at != std::string::npos; at = f.find("@SUB:", at + 1)) {
+                const auto end = f.find('@', at + 5);
+                if (!sub_ids_.contains(f.substr(at + 5, end - at - 5))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+    std::string with_ids(std::string f) {
+        std::lock_guard lock{mu_};
+        for (auto at = f.find("@SUB:"); at != std::string::npos; at = f.find("@SUB:")) {
+            const auto end = f.find('@', at + 5);
+            f.replace(at, end - at + 1, std::to_string(sub_ids_.at(f.substr(at + 5, end - at - 5))));
+        }
+        return f;
+    }
+    /// The answer to one client request, or empty for a notification-shaped or unparsable one.
+    std::string answer(const std::string& request) {
+        rapidjson::Document d;
+        d.Parse(request.data(), request.size());
+        if (d.HasParseError() || !d.IsObject() || !d.HasMember("method") || !d["method"].IsString()
+            || !d.HasMember("id") || !d["id"].IsUint64()) {
+            return {};
+        }
+        const std::string method = d["method"].GetString();
+        const std::string id = std::to_string(d["id"].GetUint64());
+        std::lock_guard lock{mu_};
+        ++requests_[method];
+        if (method.ends_with("Unsubscribe")) {
+            return R"({"jsonrpc":"2.0","result":true,"id":)" + id + "}";
+        }
+        if (method.ends_with("Subscribe")) {
+            const auto sub = next_sub_++;
+            sub_ids_.emplace(method, sub); // the first of each method is the one the script uses
+            return R"({"jsonrpc":"2.0","result":)" + std::to_string(sub) + R"(,"id":)" + id + "}";
+        }
+        if (method == "getVersion") {
+            return R"({"jsonrpc":"2.0","result":{"feature-set":1,"solana-core":"1.18.0"},"id":)" + id + "}";
+        }
+        return R"({"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":)" + id + "}";
+    }
+    /// Serves one JSON-RPC connection until the peer leaves; the first one also gets the script.
+    bool serve_jsonrpc(int c, bool attacked) {
+        std::string buf;
+        unsigned opcode = 0;
+        std::string payload;
+        while (read_client_frame(c, buf, opcode, payload)) {
+            if (opcode == 9 && !send_text(c, payload, 0xA)) { // ping: pong
+                return false;
+            }
+            if (opcode == 1) {
+                const auto reply = answer(payload);
+                if (!reply.empty() && !send_text(c, reply)) {
+                    return false;
+                }
+            }
+            if (attacked && script_due()) {
+                script_sent_ = true;
+                for (const auto& f : script_) {
+                    if (!send_text(c, with_ids(f))) {
+                        return false;
+                    }
+                    ++frames_;
+                }
+                done_.store(true);
+            }
+        }
+        return true;
+    }
     bool run_attack(int c) {
         switch (kind_) {
+        case attack::jsonrpc_script:
+            return serve_jsonrpc(c, true);
         case attack::big_frame: {
             const auto h = frame_header(true, 1, total_);
             return send_all(c, h.data(), h.size()) && stream_payload(c, total_);
@@ -225,6 +373,14 @@ private:
                 continue;
             }
             ++connections_;
+            if (kind_ == attack::jsonrpc_script) {
+                // Answers from the start (the client subscribes at once); the script waits for go().
+                if (handshake(c)) {
+                    serve_jsonrpc(c, connections_.load() == 1);
+                }
+                ::close(c);
+                continue;
+            }
             if (handshake(c)) {
                 while (!go_.load() && !stop_.load()) {
                     std::this_thread::sleep_for(
@@ -264,6 +420,11 @@ private:
     std::atomic<std::uint64_t> frames_{0};
     std::atomic<int> connections_{0};
     std::atomic<int> dropped_{0};
+    mutable std::mutex mu_;
+    std::map<std::string, int> requests_;
+    std::map<std::string, std::uint64_t> sub_ids_;
+    std::uint64_t next_sub_ = 1001;
+    bool script_sent_ = false; // the serving thread's only
 };
 
 } // namespace ledgertap::test
