@@ -8,6 +8,7 @@
 #include "schema/codec.hpp"
 #include "tests/support/pg.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/query.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -57,31 +58,11 @@ const test::scratch_database& fixture_db() {
     return *db;
 }
 
-struct outcome {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
+using outcome = test::query_outcome;
 
 /// run_cli in-process against the fixture database.
 outcome query(std::vector<std::string> args) {
-    args.insert(args.end(), {"--db", fixture_db().conninfo()});
-    std::ostringstream out;
-    std::ostringstream err;
-    outcome o;
-    o.code = run_cli(args, out, err);
-    o.out = out.str();
-    o.err = err.str();
-    return o;
-}
-
-rapidjson::Document parse_json(const std::string& text) {
-    rapidjson::Document doc;
-    doc.Parse(text.c_str());
-    INFO(text.substr(0, 2000));
-    REQUIRE_FALSE(doc.HasParseError());
-    REQUIRE(doc.IsObject());
-    return doc;
+    return test::run_query(fixture_db().conninfo(), std::move(args));
 }
 
 outcome query_ok(const std::vector<std::string>& args) {
@@ -93,20 +74,12 @@ outcome query_ok(const std::vector<std::string>& args) {
 
 rapidjson::Document query_json(std::vector<std::string> args) {
     args.insert(args.end(), {"--format", "json"});
-    return parse_json(query_ok(args).out);
+    return test::parse_json_object(query_ok(args).out);
 }
 
 std::string str(const rapidjson::Value& v) {
     REQUIRE(v.IsString());
     return v.GetString();
-}
-
-std::optional<double> opt_number(const rapidjson::Value& v) {
-    if (v.IsNull()) {
-        return std::nullopt;
-    }
-    REQUIRE(v.IsNumber());
-    return v.GetDouble();
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -129,18 +102,6 @@ pqxx::result raw(const std::string& sql) {
 }
 
 // ---- independent statistics ----------------------------------------------------------------
-
-/// PostgreSQL's percentile_cont: linear interpolation between the closest ranks.
-std::optional<double> percentile(std::vector<double> values, double p) {
-    if (values.empty()) {
-        return std::nullopt;
-    }
-    std::sort(values.begin(), values.end());
-    const double pos = p * static_cast<double>(values.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const auto hi = static_cast<std::size_t>(std::ceil(pos));
-    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
-}
 
 void check_close(std::optional<double> actual, std::optional<double> expected) {
     REQUIRE(actual.has_value() == expected.has_value());
@@ -298,11 +259,11 @@ TEST_CASE(
             }
             CHECK(row["confirmations"].GetInt64() == static_cast<std::int64_t>(it->second.size()));
             check_close(
-                opt_number(row["per_second"]), static_cast<double>(it->second.size()) / 60.0);
-            check_close(opt_number(row["latency_p50_ms"]), percentile(latencies, 0.5));
-            check_close(opt_number(row["latency_p90_ms"]), percentile(latencies, 0.9));
-            check_close(opt_number(row["latency_p99_ms"]), percentile(latencies, 0.99));
-            check_close(opt_number(row["election_p50_ms"]), percentile(elections, 0.5));
+                test::json_number(row["per_second"]), static_cast<double>(it->second.size()) / 60.0);
+            check_close(test::json_number(row["latency_p50_ms"]), test::percentile_cont(latencies, 0.5));
+            check_close(test::json_number(row["latency_p90_ms"]), test::percentile_cont(latencies, 0.9));
+            check_close(test::json_number(row["latency_p99_ms"]), test::percentile_cont(latencies, 0.99));
+            check_close(test::json_number(row["election_p50_ms"]), test::percentile_cont(elections, 0.5));
         }
 
         // The whole window per type.
@@ -330,12 +291,12 @@ TEST_CASE(
             CHECK(row["confirmations"].GetInt64() == n);
             CHECK(row["with_latency"].GetInt64() == static_cast<std::int64_t>(latencies.size()));
             check_close(
-                opt_number(row["per_second"]),
+                test::json_number(row["per_second"]),
                 static_cast<double>(n - 1) / (static_cast<double>(last - first) / 1000.0));
-            check_close(opt_number(row["latency_p50_ms"]), percentile(latencies, 0.5));
-            check_close(opt_number(row["latency_p99_ms"]), percentile(latencies, 0.99));
+            check_close(test::json_number(row["latency_p50_ms"]), test::percentile_cont(latencies, 0.5));
+            check_close(test::json_number(row["latency_p99_ms"]), test::percentile_cont(latencies, 0.99));
             check_close(
-                opt_number(row["latency_max_ms"]),
+                test::json_number(row["latency_max_ms"]),
                 *std::max_element(latencies.begin(), latencies.end()));
         }
         CHECK(summary[3]["confirmations"].GetInt64() == 600);
@@ -362,9 +323,9 @@ TEST_CASE(
         REQUIRE(slots_per_minute.Size() == slot_minutes.size());
         for (const auto& row : slots_per_minute.GetArray()) {
             const auto& b = slot_minutes.at(str(row["minute"]));
-            check_close(opt_number(row["optimistic_p50_ms"]), percentile(b.first, 0.5));
-            check_close(opt_number(row["optimistic_p99_ms"]), percentile(b.first, 0.99));
-            check_close(opt_number(row["root_p90_ms"]), percentile(b.second, 0.9));
+            check_close(test::json_number(row["optimistic_p50_ms"]), test::percentile_cont(b.first, 0.5));
+            check_close(test::json_number(row["optimistic_p99_ms"]), test::percentile_cont(b.first, 0.99));
+            check_close(test::json_number(row["root_p90_ms"]), test::percentile_cont(b.second, 0.9));
             CHECK(row["rooted"].GetInt64() == static_cast<std::int64_t>(b.second.size()));
         }
         const auto& solana = doc["solana_summary"];
@@ -375,8 +336,8 @@ TEST_CASE(
         // Skipped slots have no shreds: they are counted over the slot range, by primary key.
         CHECK(solana["skipped"].GetInt64() == 75);
         CHECK(solana["finalized"].GetInt64() == 1387);
-        check_close(opt_number(solana["skip_rate"]), 75.0 / (75.0 + 1387.0));
-        check_close(opt_number(solana["optimistic_p50_ms"]), percentile(all_optimistic, 0.5));
+        check_close(test::json_number(solana["skip_rate"]), 75.0 / (75.0 + 1387.0));
+        check_close(test::json_number(solana["optimistic_p50_ms"]), test::percentile_cont(all_optimistic, 0.5));
     }
     SECTION("latency prints the same numbers as an aligned table and as CSV") {
         const auto doc = query_json({"latency", "--limit", "3"});
@@ -678,12 +639,12 @@ TEST_CASE(
         CHECK(s["blocks"].GetInt64() == blocks);
         CHECK(s["transactions"].GetInt64() == transactions);
         check_close(
-            opt_number(s["transactions_per_block"]),
+            test::json_number(s["transactions_per_block"]),
             static_cast<double>(transactions) / static_cast<double>(blocks));
         // By first-shred time: the first block at t0, the last (slot 2499) at t0 + 599.6 s.
         check_close(
-            opt_number(s["transactions_per_second"]), static_cast<double>(transactions) / 599.6);
-        check_close(opt_number(s["skip_rate"]), 75.0 / 1462.0);
+            test::json_number(s["transactions_per_second"]), static_cast<double>(transactions) / 599.6);
+        check_close(test::json_number(s["skip_rate"]), 75.0 / 1462.0);
         CHECK(s["max_transactions_per_block"].GetInt64() == 1000);
         const auto& slots = doc["slots"];
         REQUIRE(slots.Size() == 10);
@@ -714,7 +675,7 @@ TEST_CASE(
         CHECK(nano["final_votes"].GetInt64() == 75);
         CHECK(nano["representatives"].GetInt64() == 5);
         CHECK(nano["type_replay"].GetInt64() == 30);
-        check_close(opt_number(nano["per_second"]), 299.0 / 598.0);
+        check_close(test::json_number(nano["per_second"]), 299.0 / 598.0);
         REQUIRE(doc["nano_representatives"].Size() == 2);
         CHECK(doc["nano_representatives"][0]["votes"].GetInt64() == 60);
         CHECK(doc["solana_votes"]["votes"].GetInt64() == 200);

@@ -4,10 +4,10 @@
 // query_cli_test.cpp checks every command exactly on hand-made fixture rows; this checks the same
 // answers hold on rows the whole pipeline produced (timestamps with microseconds, real gaps).
 
-#include "query/cli.hpp"
 #include "tests/support/pg.hpp"
 #include "tests/support/pipeline.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/query.hpp"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -27,52 +27,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct outcome {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
-
-outcome run_query(const std::string& conninfo, std::vector<std::string> args) {
-    args.insert(args.end(), {"--db", conninfo});
-    std::ostringstream out;
-    std::ostringstream err;
-    outcome o;
-    o.code = query::run_cli(args, out, err);
-    o.out = out.str();
-    o.err = err.str();
-    return o;
-}
-
-rapidjson::Document json_of(const outcome& o) {
+rapidjson::Document json_of(const query_outcome& o) {
     INFO(o.err);
     REQUIRE(o.code == 0);
-    rapidjson::Document doc;
-    doc.Parse(o.out.c_str());
-    INFO(o.out.substr(0, 2000));
-    REQUIRE_FALSE(doc.HasParseError());
-    REQUIRE(doc.IsObject());
-    return doc;
-}
-
-/// PostgreSQL's percentile_cont, computed independently: linear interpolation between ranks.
-std::optional<double> percentile(std::vector<double> values, double p) {
-    if (values.empty()) {
-        return std::nullopt;
-    }
-    std::sort(values.begin(), values.end());
-    const double pos = p * static_cast<double>(values.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const auto hi = static_cast<std::size_t>(std::ceil(pos));
-    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
-}
-
-std::optional<double> number(const rapidjson::Value& v) {
-    if (v.IsNull()) {
-        return std::nullopt;
-    }
-    REQUIRE(v.IsNumber());
-    return v.GetDouble();
+    return parse_json_object(o.out);
 }
 
 std::size_t line_count(const std::string& text) {
@@ -145,8 +103,8 @@ TEST_CASE("query on a simulator-filled database: latency percentiles match the r
             for (const auto& [key, p] :
                 std::vector<std::pair<const char*, double>>{{"latency_p50_ms", 0.5}, {"latency_p99_ms", 0.99}}) {
                 INFO(key);
-                const auto actual = number(row[key]);
-                const auto expected = percentile(latencies[type], p);
+                const auto actual = json_number(row[key]);
+                const auto expected = percentile_cont(latencies[type], p);
                 REQUIRE(actual.has_value() == expected.has_value());
                 if (expected) {
                     // Microsecond timestamps: equal to well under a microsecond.
