@@ -53,6 +53,9 @@ int run_ingest(const config& cfg) {
     queue_limits ql;
     ql.high_water_bytes = cfg.writer.queue_high_water_bytes;
     ql.low_water_bytes = cfg.writer.queue_low_water_bytes;
+    // One source may fill half the queue; past that only its own feeds pause (see bounded_queue).
+    ql.source_high_water_bytes = ql.high_water_bytes / 2;
+    ql.source_low_water_bytes = ql.low_water_bytes / 2;
     bounded_queue queue{ql};
 
     pg_sink_options so;
@@ -87,6 +90,13 @@ int run_ingest(const config& cfg) {
 
     feed_client feeds;
     queue.set_pressure_callback([&feeds](bool paused) { feeds.set_paused(paused); });
+    queue.set_source_pressure_callback([&feeds](const std::string& source, bool paused) {
+        global_metrics()
+            .get_gauge("ledgertap_source_paused", {{"source", source}},
+                "1 while the source's share of the writer queue is full and its feeds are paused")
+            .set(paused ? 1 : 0);
+        feeds.set_source_paused(source, paused);
+    });
 
     std::unique_ptr<nano_source> nano;
     std::vector<std::unique_ptr<solana_source>> solana;

@@ -109,6 +109,7 @@ struct feed_slot {
     std::string discard_head;
     bool connected = false;
     bool connecting = false;
+    bool paused = false; // reading stopped for backpressure (global or this source's)
     std::uint32_t failures = 0; // consecutive failed or short-lived connections
     close_info pending_close;
     std::minstd_rand rng{std::random_device{}()};
@@ -183,7 +184,7 @@ void feed_slot::tick(std::chrono::steady_clock::time_point now) {
     if (!connected || conn.wsi_ == nullptr) {
         return;
     }
-    if (client->applied_paused_) {
+    if (paused) {
         // Backpressure: nothing is read, so no keepalive answer can arrive; the connection is
         // kept valid (apply_requests) and judged again once reading resumes.
         return;
@@ -314,7 +315,7 @@ int feed_slot::callback(lws* wsi, lws_callback_reasons reason, void* user, void*
                              "(tls_insecure = true)", slot->endpoint.name, slot->endpoint.url);
             }
             slot->handler->on_open(slot->conn);
-            if (slot->client->applied_paused_) {
+            if (slot->paused) {
                 lws_rx_flow_control(wsi, 0); // the writer is still behind
             }
             if (!slot->conn.outbox_.empty()) {
@@ -533,25 +534,58 @@ lws_vhost* feed_client::ca_vhost(lws_context* ctx, const std::string& ca_file) {
     return vh;
 }
 
+namespace {
+
+/// The source of a connection: its endpoint name without the shard suffix (`solana#1` -> `solana`).
+std::string source_of(const std::string& endpoint_name) {
+    return endpoint_name.substr(0, endpoint_name.find('#'));
+}
+
+} // namespace
+
 void feed_client::apply_requests() {
-    const bool want = paused_.load();
-    if (want != applied_paused_) {
-        applied_paused_ = want;
+    const bool global = paused_.load();
+    const std::uint64_t generation = pause_generation_.load();
+    if (global != applied_paused_ || generation != applied_generation_) {
+        if (global != applied_paused_) {
+            spdlog::info("feeds: {} reading (writer queue {})", global ? "paused" : "resumed",
+                global ? "above high-water mark" : "drained");
+        }
+        applied_paused_ = global;
+        applied_generation_ = generation;
+        std::set<std::string> sources;
+        {
+            const std::lock_guard lock{pause_mutex_};
+            sources = paused_sources_;
+        }
+        std::set<std::string> changed;
         for (auto& slot : slots_) {
+            const bool own = sources.contains(source_of(slot->endpoint.name));
+            const bool want = global || own;
+            if (want == slot->paused) {
+                continue;
+            }
+            slot->paused = want;
             if (slot->conn.wsi_ != nullptr && slot->connected) {
                 lws_rx_flow_control(slot->conn.wsi_, want ? 0 : 1);
             }
-        }
-        spdlog::info("feeds: {} reading (writer queue {})", want ? "paused" : "resumed",
-            want ? "above high-water mark" : "drained");
-    }
-    if (want) {
-        // Paused connections are healthy; keep lws's hang-up timer from firing.
-        for (auto& slot : slots_) {
-            if (slot->conn.wsi_ != nullptr && slot->connected) {
-                lws_validity_confirmed(slot->conn.wsi_);
-                slot->conn.last_message_ = std::chrono::steady_clock::now();
+            if (own || !want) {
+                changed.insert(source_of(slot->endpoint.name));
             }
+        }
+        for (const auto& source : changed) {
+            if (!global) {
+                spdlog::info("feeds: {} reading {} (its share of the writer queue {}); other sources unaffected",
+                    sources.contains(source) ? "paused" : "resumed", source,
+                    sources.contains(source) ? "is full" : "drained");
+            }
+        }
+    }
+    // Paused connections are healthy; keep lws's hang-up timer from firing.
+    for (auto& slot : slots_) {
+        if (slot->paused && slot->conn.wsi_ != nullptr && slot->connected) {
+            lws_validity_confirmed(slot->conn.wsi_);
+            slot->conn.last_message_ = std::chrono::steady_clock::now();
         }
     }
 }
@@ -636,6 +670,18 @@ void feed_client::set_paused(bool paused) noexcept {
     if (paused_.exchange(paused) == paused) {
         return;
     }
+    wake();
+}
+
+void feed_client::set_source_paused(const std::string& source, bool paused) {
+    {
+        const std::lock_guard lock{pause_mutex_};
+        const bool changed = paused ? paused_sources_.insert(source).second : paused_sources_.erase(source) > 0;
+        if (!changed) {
+            return;
+        }
+    }
+    pause_generation_.fetch_add(1);
     wake();
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -152,8 +153,11 @@ public:
     /// Thread-safe.
     void stop() noexcept;
 
-    /// Thread-safe. Backpressure from the writer queue.
+    /// Thread-safe. Backpressure from the writer queue: every connection.
     void set_paused(bool paused) noexcept;
+    /// Thread-safe. Backpressure for one source (feed_endpoint::name up to '#', so every shard of
+    /// it): its share of the writer queue is full. Other sources keep reading.
+    void set_source_paused(const std::string& source, bool paused);
 
     /// Thread-safe; true while run() is servicing.
     [[nodiscard]] bool running() const noexcept { return running_.load(); }
@@ -174,7 +178,12 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<bool> paused_{false};
     std::atomic<bool> running_{false};
+    std::mutex pause_mutex_;
+    std::set<std::string> paused_sources_; ///< Guarded by pause_mutex_.
+    std::atomic<std::uint64_t> pause_generation_{0}; ///< Bumped by set_source_paused.
+    // Service thread only:
     bool applied_paused_ = false;
+    std::uint64_t applied_generation_ = 0;
 };
 
 } // namespace ledgertap::ingest

@@ -1,8 +1,14 @@
 #include "ingest/queue.hpp"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 namespace ledgertap::ingest {
+
+std::string_view source_of_origin(std::string_view origin) noexcept {
+    return origin.substr(0, origin.find('/'));
+}
 
 bounded_queue::bounded_queue(queue_limits limits, pressure_callback on_pressure)
     : limits_(limits), on_pressure_(std::move(on_pressure)) {}
@@ -10,6 +16,24 @@ bounded_queue::bounded_queue(queue_limits limits, pressure_callback on_pressure)
 void bounded_queue::set_pressure_callback(pressure_callback on_pressure) {
     std::lock_guard lock{mutex_};
     on_pressure_ = std::move(on_pressure);
+}
+
+void bounded_queue::set_source_pressure_callback(source_pressure_callback on_source_pressure) {
+    std::lock_guard lock{mutex_};
+    on_source_pressure_ = std::move(on_source_pressure);
+}
+
+void bounded_queue::account(const row_group& group, bool added) {
+    const auto source = source_of_origin(group.origin);
+    auto it = source_bytes_.find(source);
+    if (it == source_bytes_.end()) {
+        it = source_bytes_.emplace(std::string{source}, 0).first;
+    }
+    const std::size_t b = group.bytes();
+    it->second = added ? it->second + b : it->second - std::min(it->second, b);
+    if (limits_.source_high_water_bytes > 0) {
+        touched_.insert(it->first);
+    }
 }
 
 void bounded_queue::update_pressure(std::unique_lock<std::mutex>& lock) {
@@ -22,19 +46,48 @@ void bounded_queue::update_pressure(std::unique_lock<std::mutex>& lock) {
         changed = true;
         not_full_.notify_all();
     }
-    if (!changed || !on_pressure_) {
+    std::vector<std::pair<std::string, bool>> source_changes;
+    for (const auto& source : touched_) {
+        const std::size_t b = source_bytes_[source];
+        const bool was = paused_sources_.contains(source);
+        if (!was && b >= limits_.source_high_water_bytes) {
+            paused_sources_.insert(source);
+            source_changes.emplace_back(source, true);
+        } else if (was && b <= limits_.source_low_water_bytes) {
+            paused_sources_.erase(source);
+            source_changes.emplace_back(source, false);
+        }
+    }
+    touched_.clear();
+    const bool global = changed && on_pressure_;
+    const bool per_source = !source_changes.empty() && on_source_pressure_;
+    if (!global && !per_source) {
         return;
     }
     const bool now_paused = paused_;
     auto callback = on_pressure_;
+    auto source_callback = on_source_pressure_;
+    // Taken before the queue's lock is released: callbacks run in the order their changes were
+    // decided here, so a pause can never overtake the resume that followed it (which would leave
+    // a source paused over an empty queue). Callbacks must not touch the queue.
+    std::unique_lock in_order{notify_mutex_};
     lock.unlock();
-    callback(now_paused);
+    if (global) {
+        callback(now_paused);
+    }
+    if (per_source) {
+        for (const auto& [source, paused] : source_changes) {
+            source_callback(source, paused);
+        }
+    }
+    in_order.unlock();
     lock.lock();
 }
 
 void bounded_queue::push(row_group group) {
     std::unique_lock lock{mutex_};
     bytes_ += group.bytes();
+    account(group, true);
     items_.push_back(std::move(group));
     not_empty_.notify_one();
     update_pressure(lock);
@@ -47,6 +100,7 @@ bool bounded_queue::push_wait(row_group group) {
         return false;
     }
     bytes_ += group.bytes();
+    account(group, true);
     items_.push_back(std::move(group));
     not_empty_.notify_one();
     update_pressure(lock);
@@ -64,6 +118,7 @@ std::size_t bounded_queue::pop_some(
         const std::size_t b = items_.front().bytes();
         moved_bytes += b;
         bytes_ -= b;
+        account(items_.front(), false);
         out.push_back(std::move(items_.front()));
         items_.pop_front();
         ++moved;
@@ -94,6 +149,17 @@ std::size_t bounded_queue::size() const {
 bool bounded_queue::paused() const {
     std::lock_guard lock{mutex_};
     return paused_;
+}
+
+bool bounded_queue::source_paused(const std::string& source) const {
+    std::lock_guard lock{mutex_};
+    return paused_sources_.contains(source);
+}
+
+std::size_t bounded_queue::source_bytes(const std::string& source) const {
+    std::lock_guard lock{mutex_};
+    const auto it = source_bytes_.find(source);
+    return it == source_bytes_.end() ? 0 : it->second;
 }
 
 } // namespace ledgertap::ingest

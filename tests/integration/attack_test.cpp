@@ -49,7 +49,7 @@ struct attack_rig {
     std::string dir = make_temp_dir("attack_ingest");
     std::unique_ptr<child_process> ingest;
 
-    void start(const std::string& hostile_url, std::size_t nano_max) {
+    void start(const std::string& hostile_url, std::size_t nano_max, const std::string& extra_config = "") {
         REQUIRE(sim.ready());
         // Under ASan, freed memory waits in a quarantine of up to 256 MiB by default, which the
         // faster ingest refuses a flood the sooner fills: VmHWM would measure ASan, not ingest.
@@ -61,7 +61,8 @@ struct attack_rig {
             std::ofstream f{dir + "/ledgertap.toml"};
             f << "[nano]\nws_url = \"" << hostile_url << "\"\nmax_message_bytes = " << nano_max
               << "\n[solana]\nws_url = \"ws://127.0.0.1:" << sim.ports().solana_ws
-              << "\"\nrpc_url = \"http://127.0.0.1:" << sim.ports().solana_rpc << "\"\n";
+              << "\"\nrpc_url = \"http://127.0.0.1:" << sim.ports().solana_rpc << "\"\n"
+              << extra_config;
         }
         ingest = std::make_unique<child_process>(
             std::vector<std::string>{ingest_executable(), "--db", db.conninfo(), "--config",
@@ -249,6 +250,65 @@ TEST_CASE("attack: a flood of tiny frames neither grows memory without bound nor
     CHECK(rig.ingest->running());
     server.stop();
     rig.check_other_source_after(15s);
+    rig.stop();
+}
+
+namespace {
+
+/// A valid V22 telemetry message (stored as a nano.telemetry row).
+std::string valid_telemetry() {
+    return R"({"topic":"telemetry","time":"1594654710305","message":{"block_count":"5","cemented_count":"5",)"
+           R"("unchecked_count":"0","account_count":"3","bandwidth_cap":"10485760","peer_count":"261",)"
+           R"("protocol_version":"18","uptime":"1223618","genesis_block":)"
+           R"("991CF190094C00F0B68E2E5F75F6BEE95A2E0BD93CEAA4A6734DB9F19B728948","major_version":"21",)"
+           R"("minor_version":"0","patch_version":"0","pre_release_version":"0","maker":"0",)"
+           R"("timestamp":"1594654710300","active_difficulty":"ffffffc000000000","database_backend":"lmdb",)"
+           R"("node_id":"node_3cczh431wuh5gg64jen6a658xewpx7eiyfqn7f8gpdcfp786s7xdb51kr1rp",)"
+           R"("signature":"C9429FBC069F15E9AE552FB80500B4BA0F0CF2E25DD6C6D2018FA1D96DC4353A75E4A86872E54E7B2BFF06526719076E792DA3C83F1B2FD40244804EAC324C00",)"
+           R"("address":"::ffff:1.2.3.4","port":"7075"}})";
+}
+
+} // namespace
+
+TEST_CASE("attack: a flood of valid frames the database cannot keep up with pauses only that "
+          "source, and the other keeps being read") {
+    // Every batch that writes nano.telemetry takes a second more and holds at most 500 messages,
+    // so the writer falls far behind the flood and Nano's share of the (4 MiB) queue fills: only
+    // Nano's socket may stop being read.
+    hostile_server server{attack::flood, 0, {valid_telemetry()}};
+    attack_rig rig;
+    rig.start(server.url(), 16 * mib,
+        "[writer]\nbatch_max_messages = 500\nqueue_high_water_bytes = 4194304\nqueue_low_water_bytes = 1048576\n");
+    rig.wait_solana_running();
+    exec_sql(rig.db.conninfo(),
+        "CREATE FUNCTION public.slow_batch() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$BEGIN PERFORM pg_sleep(1); RETURN NULL; END$$; "
+        "CREATE TRIGGER slow_batch AFTER INSERT ON nano.telemetry FOR EACH STATEMENT "
+        "EXECUTE FUNCTION public.slow_batch()");
+    const auto base = rig.hwm_kib();
+    server.go();
+    const auto slots_before = rig.slots();
+    const auto t0 = std::chrono::steady_clock::now();
+    // Nano's share fills (its feed is paused alone) ...
+    CHECK(wait_until([&] { return rig.metric("ledgertap_source_paused{source=\"nano\"}") == 1; }, 30s));
+    // ... while Solana keeps storing slots at its pace (10 a second).
+    const auto slots_at_pause = rig.slots();
+    std::this_thread::sleep_for(6s);
+    const auto slots_during = rig.slots() - slots_at_pause;
+    const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto log = rig.ingest->stderr_text();
+    WARN("valid flood figures: " << server.frames_sent() << " frames in " << secs << " s; solana slots "
+                                 << rig.slots() - slots_before << " stored since the flood began, "
+                                 << slots_during << " in the 6 s while Nano was paused; VmHWM "
+                                 << base << " -> " << rig.hwm_kib() << " KiB");
+    INFO(log.substr(0, 6000));
+    CHECK(log.find("feeds: paused reading nano") != std::string::npos);
+    // Never the global pause, which would stop Solana's socket too.
+    CHECK(log.find("feeds: paused reading (writer queue above high-water mark)") == std::string::npos);
+    CHECK(rig.metric("ledgertap_source_paused{source=\"solana\"}") <= 0);
+    CHECK(slots_during >= 20);
+    CHECK(rig.hwm_kib() - base < margin_kib);
+    server.stop();
     rig.stop();
 }
 

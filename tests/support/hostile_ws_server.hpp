@@ -36,6 +36,7 @@ enum class attack { big_frame, big_fragmented, flood, endless, script, jsonrpc_s
 /// Accepts connections one after another (ingest reconnects) and runs the attack on each.
 class hostile_server {
 public:
+    /// attack::flood repeats `frames[0]` (default `{}`) as fast as the socket takes it.
     /// attack::script sends `frames` (text frames of any bytes). attack::jsonrpc_script answers
     /// the client's requests and sends `frames` once every method named in a `@SUB:method@`
     /// placeholder of theirs is subscribed, each placeholder replaced by that subscription's id.
@@ -344,9 +345,11 @@ private:
             return true;
         }
         case attack::flood: {
-            // 64 KiB batches of 4-byte frames carrying the 2-byte text "{}".
+            // 64 KiB batches of 4-byte frames carrying the 2-byte text "{}", or of the script's
+            // first frame when it has one (a flood of valid messages).
             std::string batch;
-            const std::string one = frame_header(true, 1, 2) + "{}";
+            const std::string text = script_.empty() ? std::string{"{}"} : script_.front();
+            const std::string one = frame_header(true, 1, text.size()) + text;
             while (batch.size() < 65536) {
                 batch += one;
             }

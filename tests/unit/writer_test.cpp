@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 using namespace std::chrono_literals;
@@ -47,6 +49,25 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 5000ms) {
     return pred();
 }
 
+/// The give-up cases: `groups` queued, a 100 ms shutdown timeout, the writer run until the sink
+/// has been tried a few times, then stopped while the database is still away. Returns
+/// {lost, rejected} groups.
+std::pair<std::uint64_t, std::uint64_t> run_until_given_up(
+    ledgertap::test::recording_sink& s, ledgertap::ingest::dead_letter_fn dead, int groups) {
+    bounded_queue q;
+    auto opts = fast_options();
+    opts.shutdown_timeout = 100ms;
+    writer w{q, s, std::move(dead), opts};
+    for (int i = 0; i < groups; ++i) {
+        q.push(make_group("m"));
+    }
+    std::thread t{[&] { w.run(); }};
+    REQUIRE(eventually([&] { return s.attempts() > 3; }));
+    w.stop();
+    t.join();
+    return {w.lost_groups(), w.rejected_groups()};
+}
+
 } // namespace
 
 TEST_CASE("backoff_delay grows exponentially to the cap, with full jitter") {
@@ -72,6 +93,83 @@ TEST_CASE("bounded_queue signals pressure at the high-water mark and release at 
     CHECK_FALSE(q.paused());
     CHECK(signals == std::vector<bool>{true, false});
     CHECK(q.bytes() == 0);
+}
+
+TEST_CASE("bounded_queue pauses only the source over its share and resumes it once drained") {
+    const std::size_t b = make_group("nano/vote", 100).bytes(); // every group below is this size
+    std::vector<bool> global;
+    std::vector<std::pair<std::string, bool>> sources;
+    bounded_queue q{queue_limits{10 * b, 4 * b, 3 * b, b}, [&](bool paused) { global.push_back(paused); }};
+    q.set_source_pressure_callback(
+        [&](const std::string& source, bool paused) { sources.emplace_back(source, paused); });
+    for (int i = 0; i < 3; ++i) {
+        q.push(make_group("nano/vote", 100));
+    }
+    q.push(make_group("solana/sl", 100)); // origins of the same length: groups of the same size
+    q.push(make_group("solana/bk", 100));
+    CHECK(q.source_bytes("nano") == 3 * b);
+    CHECK(q.source_bytes("solana") == 2 * b);
+    CHECK(q.source_paused("nano"));
+    CHECK_FALSE(q.source_paused("solana"));
+    CHECK_FALSE(q.paused()); // the sum is far from the global mark
+    CHECK(global.empty());
+    REQUIRE(sources == std::vector<std::pair<std::string, bool>>{{"nano", true}});
+
+    std::vector<row_group> out;
+    q.pop_some(out, 1, 1 << 20, std::chrono::steady_clock::now());
+    CHECK(q.source_paused("nano")); // 2 groups left: above its low-water mark
+    q.pop_some(out, 1, 1 << 20, std::chrono::steady_clock::now());
+    CHECK_FALSE(q.source_paused("nano"));
+    CHECK(sources == std::vector<std::pair<std::string, bool>>{{"nano", true}, {"nano", false}});
+
+    // The global mark still bounds the sum, whoever holds it.
+    for (int i = 0; i < 8; ++i) {
+        q.push(make_group(i % 2 == 0 ? "solana/sl" : "nano/vote", 100));
+    }
+    CHECK(q.paused());
+    CHECK(global == std::vector<bool>{true});
+}
+
+TEST_CASE("bounded_queue delivers pressure changes in the order they happen across threads") {
+    // Producers and the consumer cross a source's marks concurrently; whatever the interleaving,
+    // the last signal delivered must match the final state (a pause overtaking the resume that
+    // followed it would leave the source paused over an empty queue).
+    const std::size_t b = make_group("nano/vote", 10).bytes();
+    std::mutex m;
+    std::map<std::string, bool> last;
+    int pauses = 0;
+    bounded_queue q{queue_limits{1000 * b, 400 * b, 2 * b, b}};
+    q.set_source_pressure_callback([&](const std::string& source, bool paused) {
+        std::lock_guard lock{m};
+        last[source] = paused;
+        pauses += paused ? 1 : 0;
+    });
+    std::atomic<bool> done{false};
+    std::thread consumer{[&] {
+        std::vector<row_group> out;
+        while (!done.load() || q.size() > 0) {
+            out.clear();
+            q.pop_some(out, 1, 1 << 20, std::chrono::steady_clock::now() + 1ms);
+        }
+    }};
+    std::vector<std::thread> producers;
+    for (int p = 0; p < 3; ++p) {
+        producers.emplace_back([&] {
+            for (int i = 0; i < 3000; ++i) {
+                q.push(make_group("nano/vote", 10));
+            }
+        });
+    }
+    for (auto& t : producers) {
+        t.join();
+    }
+    done.store(true);
+    consumer.join();
+    CHECK(q.source_bytes("nano") == 0);
+    CHECK_FALSE(q.source_paused("nano"));
+    std::lock_guard lock{m};
+    CHECK(pauses > 0); // the marks were crossed, many times
+    CHECK_FALSE(last["nano"]);
 }
 
 TEST_CASE("writer resends a batch after retry outcomes and commits each message once") {
@@ -166,23 +264,14 @@ TEST_CASE("writer keeps every accepted message of a mostly refused batch and sto
 }
 
 TEST_CASE("writer stops isolating a refused batch at the shutdown timeout while the database is away") {
-    bounded_queue q;
     ledgertap::test::recording_sink s;
     // The first write is refused; every write after it fails transiently, forever.
     s.script = {write_status::reject};
     s.decide = [](std::span<const row_group>) { return write_status::retry; };
-    auto opts = fast_options();
-    opts.shutdown_timeout = 100ms;
-    writer w{q, s, [](const row_group&, const std::string&) { return make_group("dead-letter"); }, opts};
-    for (int i = 0; i < 4; ++i) {
-        q.push(make_group("m"));
-    }
-    std::thread t{[&] { w.run(); }};
-    REQUIRE(eventually([&] { return s.attempts() > 3; }));
-    w.stop();
-    t.join();
-    CHECK(w.lost_groups() == 4);
-    CHECK(w.rejected_groups() == 0);
+    const auto [lost, rejected]
+        = run_until_given_up(s, [](const row_group&, const std::string&) { return make_group("dead-letter"); }, 4);
+    CHECK(lost == 4);
+    CHECK(rejected == 0);
     CHECK(s.committed().empty());
 }
 
@@ -204,19 +293,9 @@ TEST_CASE("writer drains and flushes everything queued when stopped") {
 }
 
 TEST_CASE("writer gives up after the shutdown timeout when the database never returns") {
-    bounded_queue q;
     ledgertap::test::recording_sink s;
     s.decide = [](std::span<const row_group>) { return write_status::retry; };
-    auto opts = fast_options();
-    opts.shutdown_timeout = 100ms;
-    writer w{q, s, nullptr, opts};
-    for (int i = 0; i < 6; ++i) {
-        q.push(make_group("m"));
-    }
-    std::thread t{[&] { w.run(); }};
-    REQUIRE(eventually([&] { return s.attempts() > 3; }));
-    w.stop();
-    t.join();
-    CHECK(w.lost_groups() == 6);
+    const auto [lost, rejected] = run_until_given_up(s, nullptr, 6);
+    CHECK(lost == 6);
     CHECK(s.committed().empty());
 }
