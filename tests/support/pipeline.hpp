@@ -3,8 +3,11 @@
 // End-to-end helpers: the simulator's truth file, the ingest executable, a private PostgreSQL
 // cluster a test may stop and start, and deadline polling.
 
+#include "tests/support/process.hpp"
+
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -48,10 +51,10 @@ struct sim_truth {
 /// Path of the built ledgertap-ingest.
 [[nodiscard]] std::string ingest_executable();
 
-/// Polls `pred` every `step` until it is true or `timeout` passes; returns its last value.
+/// Polls `pred` every `step` until it is true or `timeout` (scaled) passes; returns its last value.
 inline bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
     std::chrono::milliseconds step = std::chrono::milliseconds{100}) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = std::chrono::steady_clock::now() + scaled(timeout);
     while (std::chrono::steady_clock::now() < deadline) {
         if (pred()) {
             return true;

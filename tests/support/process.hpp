@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,21 @@
 #include <vector>
 
 namespace ledgertap::test {
+
+/// $LEDGERTAP_TEST_TIME_SCALE (default 1, at least 1): scripts/tsan sets it, because under
+/// ThreadSanitizer ledgertap-ingest runs several times slower; wait_until and child_process::wait
+/// stretch their timeouts by it. Nothing else (no threshold, no figure) changes.
+[[nodiscard]] inline double test_time_scale() {
+    const char* text = std::getenv("LEDGERTAP_TEST_TIME_SCALE");
+    const double scale = text != nullptr ? std::strtod(text, nullptr) : 1.0;
+    return scale > 1.0 ? scale : 1.0;
+}
+
+/// `timeout` stretched by test_time_scale().
+[[nodiscard]] inline std::chrono::milliseconds scaled(std::chrono::milliseconds timeout) {
+    return std::chrono::milliseconds{
+        static_cast<std::int64_t>(static_cast<double>(timeout.count()) * test_time_scale())};
+}
 
 /// Lifecycle: the constructor forks and execs; the destructor SIGKILLs a child still running and
 /// reaps it. Use from one thread.
@@ -29,7 +45,8 @@ public:
 
     [[nodiscard]] pid_t pid() const { return pid_; }
     [[nodiscard]] bool running();
-    /// Exit code (or 128 + signal) once the child has exited, waiting up to `timeout`.
+    /// Exit code (or 128 + signal) once the child has exited, waiting up to `timeout` (scaled by
+    /// test_time_scale()).
     [[nodiscard]] std::optional<int> wait(std::chrono::milliseconds timeout);
     void terminate(); ///< SIGTERM
     void kill();      ///< SIGKILL
@@ -88,7 +105,7 @@ private:
 /// A fresh temporary directory (removed by the caller when it likes).
 [[nodiscard]] std::string make_temp_dir(const std::string& tag);
 
-/// Path of the built ledgertap-sim.
+/// Path of the built ledgertap-sim, or $LEDGERTAP_SIM_EXECUTABLE when set (scripts/tsan).
 [[nodiscard]] std::string sim_executable();
 
 /// Reads a whole file ("" when missing).
