@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace ledgertap::ingest {
@@ -258,8 +259,21 @@ void pg_sink::count_committed(const std::vector<std::size_t>& rows_per_table) {
     }
 }
 
-write_result pg_sink::write(std::span<const row_group> batch) noexcept {
+template<typename Body>
+write_result pg_sink::guarded(Body&& body) noexcept {
     try {
+        return std::forward<Body>(body)();
+    } catch (const std::exception& e) {
+        state_.reset();
+        return {write_status::retry, e.what()};
+    } catch (...) {
+        state_.reset();
+        return {write_status::retry, "unknown exception"};
+    }
+}
+
+write_result pg_sink::write(std::span<const row_group> batch) noexcept {
+    return guarded([&]() -> write_result {
         if (auto c = ensure_connected(); c.status != write_status::ok) {
             return c;
         }
@@ -283,18 +297,12 @@ write_result pg_sink::write(std::span<const row_group> batch) noexcept {
         }
         count_committed(rows);
         return {};
-    } catch (const std::exception& e) {
-        state_.reset();
-        return {write_status::retry, e.what()};
-    } catch (...) {
-        state_.reset();
-        return {write_status::retry, "unknown exception"};
-    }
+    });
 }
 
 write_result pg_sink::write_isolated(
     std::span<const row_group> batch, std::vector<std::string>& refused) noexcept {
-    try {
+    return guarded([&]() -> write_result {
         refused.assign(batch.size(), std::string{});
         if (auto c = ensure_connected(); c.status != write_status::ok) {
             return c;
@@ -375,13 +383,7 @@ write_result pg_sink::write_isolated(
         }
         count_committed(committed_rows);
         return {};
-    } catch (const std::exception& e) {
-        state_.reset();
-        return {write_status::retry, e.what()};
-    } catch (...) {
-        state_.reset();
-        return {write_status::retry, "unknown exception"};
-    }
+    });
 }
 
 } // namespace ledgertap::ingest

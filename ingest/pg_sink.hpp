@@ -65,6 +65,10 @@ private:
         std::size_t table; ///< index of the table whose COPY or merge failed
     };
 
+    /// Runs a write attempt; anything it throws becomes `retry` and drops the connection, whose
+    /// state is then unknown. Keeps write() and write_isolated() noexcept with one catch ladder.
+    template<typename Body>
+    write_result guarded(Body&& body) noexcept;
     write_result ensure_connected();
     /// Stages and merges `groups` inside the open transaction; rows_per_table gets what it staged.
     std::optional<step_failure> apply(
