@@ -20,8 +20,13 @@ struct pg_state {
     PGconn* conn = nullptr;
     std::vector<std::string> merge_names;
     std::vector<std::vector<std::string>> after_names;
-    std::vector<std::string> copy_sql;  ///< per table: COPY staging (columns) FROM STDIN
-    std::vector<std::string> clear_sql; ///< per table: DELETE FROM staging
+    std::vector<std::string> copy_sql;     ///< per table: COPY staging (columns) FROM STDIN
+    std::vector<std::string> clear_sql;    ///< per table: DELETE FROM staging
+    std::vector<std::string> truncate_sql; ///< per table: TRUNCATE staging
+    /// Per table: bytes staged since its last committed TRUNCATE. The staging tables keep their
+    /// rows across commits and autovacuum never visits temp tables, so every row ever staged —
+    /// emptied by DELETE or rolled back — still takes space until a TRUNCATE; this bounds it.
+    std::vector<std::size_t> staged_bytes;
 
     pg_state() = default;
     pg_state(const pg_state&) = delete;
@@ -50,6 +55,11 @@ std::string trim(std::string s) {
     }
     return s;
 }
+
+/// Bytes a staged row takes in its heap page beyond its COPY text: tuple header (23, aligned to
+/// 24) and line pointer (4), plus alignment. Makes staged_bytes track the table's size for
+/// narrow rows too.
+constexpr std::size_t heap_tuple_overhead = 32;
 
 /// Classifies a failed statement. `conn_bad` forces retry with reconnect.
 write_status classify(const PGresult* res, bool conn_bad) {
@@ -137,7 +147,7 @@ write_result pg_sink::ensure_connected() {
             cols += c.name + " " + c.type;
         }
         const auto ddl = fmt::format(
-            "CREATE TEMP TABLE IF NOT EXISTS {} ({}) ON COMMIT DELETE ROWS", spec.staging, cols);
+            "CREATE TEMP TABLE IF NOT EXISTS {} ({}) ON COMMIT PRESERVE ROWS", spec.staging, cols);
         if (!exec_ok(st->conn, ddl.c_str(), detail, status)) {
             return {write_status::retry, detail};
         }
@@ -168,6 +178,8 @@ write_result pg_sink::ensure_connected() {
         }
         st->copy_sql.push_back(fmt::format("COPY {} ({}) FROM STDIN", spec.staging, names));
         st->clear_sql.push_back(fmt::format("DELETE FROM {}", spec.staging));
+        st->truncate_sql.push_back(fmt::format("TRUNCATE {}", spec.staging));
+        st->staged_bytes.push_back(0);
     }
     state_ = std::move(st);
     ++connects_;
@@ -205,6 +217,7 @@ std::optional<pg_sink::step_failure> pg_sink::apply(
             }
         }
         for (const auto* line : by_table[t]) {
+            state_->staged_bytes[t] += line->size() + heap_tuple_overhead;
             if (PQputCopyData(conn, line->data(), static_cast<int>(line->size())) != 1) {
                 return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY data"), t};
             }
@@ -242,6 +255,39 @@ std::optional<pg_sink::step_failure> pg_sink::apply(
         }
     }
     return std::nullopt;
+}
+
+bool pg_sink::empty_staging(
+    const std::vector<std::size_t>& delete_rows_of,
+    std::vector<std::size_t>& truncated,
+    std::string& detail) {
+    truncated.clear();
+    std::string sql;
+    for (std::size_t t = 0; t < state_->staged_bytes.size(); ++t) {
+        const std::size_t staged = state_->staged_bytes[t];
+        const bool truncate = staged > 0 && staged >= options_.staging_truncate_bytes;
+        if (!truncate && (t >= delete_rows_of.size() || delete_rows_of[t] == 0)) {
+            continue;
+        }
+        if (truncate) {
+            truncated.push_back(t);
+        }
+        if (!sql.empty()) {
+            sql += "; ";
+        }
+        sql += truncate ? state_->truncate_sql[t] : state_->clear_sql[t];
+    }
+    if (sql.empty()) {
+        return true;
+    }
+    write_status ignored = write_status::retry;
+    return exec_ok(state_->conn, sql.c_str(), detail, ignored);
+}
+
+void pg_sink::committed_truncates(const std::vector<std::size_t>& truncated) {
+    for (const auto t : truncated) {
+        state_->staged_bytes[t] = 0;
+    }
 }
 
 write_result pg_sink::abandon(write_status status, std::string detail) {
@@ -291,10 +337,16 @@ write_result pg_sink::write(std::span<const row_group> batch) noexcept {
         if (auto f = apply(groups, rows)) {
             return abandon(f->status, std::move(f->detail));
         }
+        // Empty what this batch staged before COMMIT, so the next batch merges only its own rows.
+        std::vector<std::size_t> truncated;
+        if (!empty_staging(rows, truncated, detail)) {
+            return abandon(write_status::retry, detail);
+        }
         if (!exec_ok(state_->conn, "COMMIT", detail, status)) {
             // Outcome unknown if the connection died during COMMIT; the batch is idempotent.
             return abandon(write_status::retry, detail);
         }
+        committed_truncates(truncated);
         count_committed(rows);
         return {};
     });
@@ -378,9 +430,16 @@ write_result pg_sink::write_isolated(
                 todo.push_back(std::move(others));
             }
         }
+        // Every part that stayed emptied its tables above and refused parts were rolled back, so
+        // only the space they left behind may need reclaiming.
+        std::vector<std::size_t> truncated;
+        if (!empty_staging({}, truncated, detail)) {
+            return abandon(write_status::retry, detail);
+        }
         if (!exec_ok(conn, "COMMIT", detail, status)) {
             return abandon(write_status::retry, detail);
         }
+        committed_truncates(truncated);
         count_committed(committed_rows);
         return {};
     });
