@@ -26,6 +26,16 @@ constexpr std::chrono::milliseconds work_period{3000};
 constexpr std::chrono::milliseconds housekeeping_period{100};
 constexpr std::uint64_t reorder_max_age_ms = 250;
 constexpr std::chrono::milliseconds held_timeout_delay{3000};
+/// --frame-rate: how often the pacer releases the notifications that have come due.
+constexpr std::chrono::microseconds pace_period{1000};
+/// --frame-rate: the most release slots a late pacer makes up for at once.
+constexpr std::chrono::milliseconds max_pace_backlog{500};
+
+std::uint64_t steady_us() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now().time_since_epoch())
+                                          .count());
+}
 
 constexpr std::array<std::string_view, nano_node::topic_count> topic_names{
     "confirmation",
@@ -295,11 +305,11 @@ double nano_node::uniform(std::mt19937_64& rng) const {
 void nano_node::begin() {
     running_ = true;
     started_ms_ = now_ms();
-    if (!opts_.firehose) {
-        next_tick_us_
-            = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                             std::chrono::steady_clock::now().time_since_epoch())
-                                             .count());
+    if (opts_.frame_rate > 0) {
+        pace_start_us_ = steady_us();
+        pace_tick();
+    } else if (!opts_.firehose) {
+        next_tick_us_ = steady_us();
         tick();
     }
     server_.schedule(vote_period, [this] { vote_tick(); });
@@ -329,9 +339,71 @@ void nano_node::begin() {
 // ---- the chain moving on -----------------------------------------------------------------------
 
 void nano_node::tick() {
+    if (!produce_block()) {
+        return; // --produce-for elapsed: the chain stands still, the node keeps serving
+    }
+    const auto period_us = static_cast<std::uint64_t>(1e6 / opts_.rate);
+    next_tick_us_ += std::max<std::uint64_t>(1, period_us);
+    const auto now_us = steady_us();
+    const std::uint64_t delay = next_tick_us_ > now_us ? next_tick_us_ - now_us : 1;
+    server_.schedule(std::chrono::microseconds(delay), [this] { tick(); });
+}
+
+void nano_node::later(std::chrono::microseconds delay, std::function<void()> fn) {
+    if (opts_.frame_rate <= 0) {
+        server_.schedule(delay, std::move(fn));
+        return;
+    }
+    // Thousands of blocks per second each wait on a timer or two; lws keeps its timers in a
+    // sorted list (O(n) insertion), which then takes the whole service thread.
+    flow_timers_.emplace(steady_us() + static_cast<std::uint64_t>(delay.count()), std::move(fn));
+}
+
+void nano_node::pace_tick() {
+    server_.schedule(pace_period, [this] { pace_tick(); });
+    const std::uint64_t now_us = steady_us();
+    while (!flow_timers_.empty() && flow_timers_.begin()->first <= now_us) {
+        const std::function<void()> fn = std::move(flow_timers_.begin()->second);
+        flow_timers_.erase(flow_timers_.begin());
+        fn();
+    }
+    // Slot k (k = 0, 1, ...) opens at pace_start_us_ + k / N seconds; every slot up to now is
+    // filled with the oldest waiting notification, so the count over any window is N per second
+    // give or take one pace_period. When nothing waits, the next block is produced; when even
+    // that yields nothing (--produce-for elapsed), the slots are skipped rather than saved up.
+    const auto due = static_cast<std::uint64_t>(
+        static_cast<double>(now_us - pace_start_us_) * opts_.frame_rate / 1e6);
+    // A simulator starved of CPU for more than max_pace_backlog catches up on that much only, so
+    // it cannot fall into ever longer catch-up bursts; the frames it could not send are lost.
+    const auto backlog_cap = static_cast<std::uint64_t>(
+        opts_.frame_rate * std::chrono::duration<double>(max_pace_backlog).count());
+    if (due > paced_released_ + backlog_cap) {
+        if (!pace_behind_warned_) {
+            pace_behind_warned_ = true;
+            spdlog::warn(
+                "sim: --frame-rate {}: more than {} ms behind (not enough CPU); skipping the "
+                "backlog, so fewer frames than asked are sent",
+                opts_.frame_rate,
+                std::chrono::duration_cast<std::chrono::milliseconds>(max_pace_backlog).count());
+        }
+        paced_released_ = due - backlog_cap;
+    }
+    while (paced_released_ < due) {
+        if (paced_.empty() && (!produce_block() || paced_.empty())) {
+            paced_released_ = due;
+            return;
+        }
+        const std::function<void()> deliver_now = std::move(paced_.front());
+        paced_.pop_front();
+        deliver_now();
+        ++paced_released_;
+    }
+}
+
+bool nano_node::produce_block() {
     if (opts_.produce_for_s > 0
         && static_cast<double>(now_ms() - started_ms_) >= opts_.produce_for_s * 1000.0) {
-        return; // --produce-for elapsed: the chain stands still, the node keeps serving
+        return false;
     }
     const std::uint32_t index = ledger_.generate(now_s());
     const nano::block& b = ledger_.at(index);
@@ -344,23 +416,22 @@ void nano_node::tick() {
     if (fate < 0.07) {
         // Cemented later as a dependency, without an election of its own (inactive).
         held_.insert(index);
-        server_.schedule(held_timeout_delay, [this, index] { held_timeout(index); });
+        later(held_timeout_delay, [this, index] { held_timeout(index); });
     } else if (fate < 0.14) {
         // Has an election, but is cemented as a dependency (active_confirmation_height).
         held_.insert(index);
         start_election(index);
-        server_.schedule(held_timeout_delay, [this, index] { held_timeout(index); });
+        later(held_timeout_delay, [this, index] { held_timeout(index); });
     } else if (fate < 0.17) {
         // The election is dropped, restarted, then confirmed.
         start_election(index);
-        server_.schedule(std::chrono::milliseconds(150), [this, index] { stop_election(index); });
-        server_.schedule(std::chrono::milliseconds(400), [this, index] { start_election(index); });
-        server_.schedule(
-            std::chrono::milliseconds(900), [this, index] { confirm_election(index); });
+        later(std::chrono::milliseconds(150), [this, index] { stop_election(index); });
+        later(std::chrono::milliseconds(400), [this, index] { start_election(index); });
+        later(std::chrono::milliseconds(900), [this, index] { confirm_election(index); });
     } else {
         start_election(index);
         const auto delay = std::chrono::milliseconds(250 + flow_rng_() % 200);
-        server_.schedule(delay, [this, index] { confirm_election(index); });
+        later(delay, [this, index] { confirm_election(index); });
     }
     if (b.type == nano::block_type::state && b.height > 1 && uniform(flow_rng_) < 0.03) {
         // A losing fork joins the election; it is stopped when the winner is confirmed.
@@ -374,15 +445,7 @@ void nano_node::tick() {
         elections_[fork.hash] = std::move(e);
         forks_[index].push_back(fork.hash);
     }
-
-    const auto period_us = static_cast<std::uint64_t>(1e6 / opts_.rate);
-    next_tick_us_ += std::max<std::uint64_t>(1, period_us);
-    const auto now_us
-        = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                         std::chrono::steady_clock::now().time_since_epoch())
-                                         .count());
-    const std::uint64_t delay = next_tick_us_ > now_us ? next_tick_us_ - now_us : 1;
-    server_.schedule(std::chrono::microseconds(delay), [this] { tick(); });
+    return true;
 }
 
 void nano_node::start_election(std::uint32_t index) {
@@ -426,8 +489,7 @@ void nano_node::held_timeout(std::uint32_t index) {
     held_.erase(index);
     if (!elections_.contains(ledger_.at(index).hash)) {
         start_election(index);
-        server_.schedule(
-            std::chrono::milliseconds(300), [this, index] { confirm_election(index); });
+        later(std::chrono::milliseconds(300), [this, index] { confirm_election(index); });
         return;
     }
     confirm_election(index);
@@ -516,8 +578,7 @@ void nano_node::block_confirm_rpc(std::uint32_t index) {
     const nano::block& b = ledger_.at(index);
     if (!b.confirmed) {
         start_election(index);
-        server_.schedule(
-            std::chrono::milliseconds(300), [this, index] { confirm_election(index); });
+        later(std::chrono::milliseconds(300), [this, index] { confirm_election(index); });
         return;
     }
     // The node re-notifies a confirmed block as active_confirmation_height.
@@ -606,23 +667,28 @@ void nano_node::send_vote(
             std::span<const bytes32>(hashes).subspan(offset, n),
             type,
             now_ms());
-        const ws_frame frame = frame_of(std::move(buffer));
-        for (auto& [id, st] : sessions_) {
-            if (!st->subscribed[topic_index(topic::vote)]) {
+        publish([this, key, type = std::string(type), frame = frame_of(std::move(buffer))] {
+            deliver_vote(key, type, frame);
+        });
+    }
+}
+
+void nano_node::deliver_vote(const bytes32& key, std::string_view type, const ws_frame& frame) {
+    for (auto& [id, st] : sessions_) {
+        if (!st->subscribed[topic_index(topic::vote)]) {
+            continue;
+        }
+        const vote_subscription& sub = st->vote;
+        if (sub.has_options) {
+            if ((type == "replay" && !sub.include_replays)
+                || (type == "indeterminate" && !sub.include_indeterminate)) {
                 continue;
             }
-            const vote_subscription& sub = st->vote;
-            if (sub.has_options) {
-                if ((type == "replay" && !sub.include_replays)
-                    || (type == "indeterminate" && !sub.include_indeterminate)) {
-                    continue;
-                }
-                if (!sub.representatives.empty() && !sub.representatives.contains(key)) {
-                    continue;
-                }
+            if (!sub.representatives.empty() && !sub.representatives.contains(key)) {
+                continue;
             }
-            deliver(*st, topic::vote, frame);
         }
+        deliver(*st, topic::vote, frame);
     }
 }
 
@@ -762,7 +828,29 @@ bool nano_node::passes(
     return sub.accounts.contains(ledger_.key(b.account)) || sub.accounts.contains(b.link);
 }
 
+void nano_node::publish(std::function<void()> deliver_now) {
+    if (opts_.frame_rate > 0) {
+        paced_.push_back(std::move(deliver_now));
+        return;
+    }
+    deliver_now();
+}
+
 void nano_node::broadcast_confirmation(
+    std::uint32_t index,
+    confirmation_kind kind,
+    const nano::election_summary& summary,
+    const std::vector<nano::vote_entry>& votes) {
+    if (opts_.frame_rate <= 0) {
+        broadcast_confirmation_now(index, kind, summary, votes);
+        return;
+    }
+    publish([this, index, kind, summary, votes] {
+        broadcast_confirmation_now(index, kind, summary, votes);
+    });
+}
+
+void nano_node::broadcast_confirmation_now(
     std::uint32_t index,
     confirmation_kind kind,
     const nano::election_summary& summary,
@@ -816,6 +904,10 @@ void nano_node::deliver_confirmation(
 }
 
 void nano_node::broadcast(topic t, const ws_frame& frame) {
+    publish([this, t, frame] { broadcast_now(t, frame); });
+}
+
+void nano_node::broadcast_now(topic t, const ws_frame& frame) {
     for (auto& [id, st] : sessions_) {
         if (st->subscribed[topic_index(t)]) {
             deliver(*st, t, frame);

@@ -12,7 +12,10 @@
 #include "sim/truth.hpp"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -121,6 +124,14 @@ private:
     // flow
     void begin();
     void tick();
+    /// Produces the next block and starts its flow; false once --produce-for has elapsed.
+    bool produce_block();
+    /// --frame-rate: runs the flow timers due by now (later()), then releases the notifications
+    /// due by now, producing blocks when none wait.
+    void pace_tick();
+    /// Runs fn on the service thread after delay: an lws timer, or with --frame-rate one of
+    /// flow_timers_ (run by pace_tick()).
+    void later(std::chrono::microseconds delay, std::function<void()> fn);
     void vote_tick();
     void telemetry_tick();
     void work_tick();
@@ -136,12 +147,22 @@ private:
     void write_truth_block(const nano::block& b);
 
     // delivery
+    /// With --frame-rate the notification waits in paced_ for its release slot; otherwise it is
+    /// delivered at once. Every notification of the node goes through here.
+    void publish(std::function<void()> deliver_now);
     void broadcast(topic t, const ws_frame& frame);
+    void broadcast_now(topic t, const ws_frame& frame);
     void broadcast_confirmation(
         std::uint32_t index,
         nano::confirmation_kind kind,
         const nano::election_summary& summary,
         const std::vector<nano::vote_entry>& votes);
+    void broadcast_confirmation_now(
+        std::uint32_t index,
+        nano::confirmation_kind kind,
+        const nano::election_summary& summary,
+        const std::vector<nano::vote_entry>& votes);
+    void deliver_vote(const nano::bytes32& key, std::string_view type, const ws_frame& frame);
     void deliver_confirmation(
         session_state& st,
         std::uint32_t index,
@@ -186,6 +207,12 @@ private:
     std::optional<ws_frame> oversized_frame_;
     std::uint64_t started_ms_ = 0;
     std::uint64_t next_tick_us_ = 0;
+    /// --frame-rate: notifications produced but not yet released, in order.
+    std::deque<std::function<void()>> paced_;
+    std::uint64_t pace_start_us_ = 0;  ///< steady clock, when pacing began
+    std::uint64_t paced_released_ = 0; ///< release slots used (or skipped) since pace_start_us_
+    std::multimap<std::uint64_t, std::function<void()>> flow_timers_; ///< due (steady µs) -> fn
+    bool pace_behind_warned_ = false;
     std::uint64_t telemetry_round_ = 0;
     std::uint64_t work_round_ = 0;
     bool outage_active_ = false;

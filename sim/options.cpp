@@ -80,8 +80,18 @@ parse_outcome parse_options(int argc, const char* const* argv) {
     app.add_option("--chain", chain, "Which node(s) to simulate")
         ->check(CLI::IsMember({"nano", "solana", "both"}));
     app.add_option("--seed", opts.seed, "Seed of the synthetic chains");
-    app.add_option("--rate", opts.rate, "Nano confirmations per second")
-        ->check(CLI::Range(1e-3, 1e7));
+    auto* rate = app.add_option("--rate", opts.rate, "Nano confirmations per second")
+                     ->check(CLI::Range(1e-3, 1e7));
+    auto* frame_rate
+        = app.add_option(
+                 "--frame-rate",
+                 opts.frame_rate,
+                 "Nano notifications per second over all topics, exactly: a client subscribed to "
+                 "every topic receives N frames/s; blocks (and their elections, votes and "
+                 "confirmations) are produced on demand to fill the budget, telemetry and work "
+                 "count in it (0 = off: --rate paces). Excludes --rate and --firehose")
+              ->check(CLI::Range(0.0, 1e6));
+    frame_rate->excludes(rate);
     app.add_option("--duration", opts.duration_s, "Seconds to run (0 = until SIGTERM/SIGINT)")
         ->check(CLI::Range(0.0, 1e9));
     app.add_option(
@@ -99,9 +109,10 @@ parse_outcome parse_options(int argc, const char* const* argv) {
     app.add_option("--history", opts.history, "Confirmed Nano blocks that predate any client")
         ->check(CLI::Range(0U, 10000000U));
     app.add_flag(
-        "--firehose",
-        opts.firehose,
-        "Send Nano confirmations as fast as each client reads (honours backpressure)");
+           "--firehose",
+           opts.firehose,
+           "Send Nano confirmations as fast as each client reads (honours backpressure)")
+        ->excludes(frame_rate);
 
     app.add_option("--slot-ms", opts.slot_ms, "Milliseconds per Solana slot")
         ->check(CLI::Range(1U, 600000U));

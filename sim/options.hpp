@@ -39,6 +39,10 @@ struct options {
     chain_selection chain = chain_selection::both; ///< --chain nano|solana|both
     std::uint64_t seed = 1;                        ///< --seed: same seed -> identical chains
     double rate = 10.0;                            ///< --rate: Nano confirmations per second (> 0)
+    /// --frame-rate: Nano WebSocket notifications per second over all topics, exactly (paced by
+    /// the node; blocks are produced on demand to fill the budget); 0 = off, --rate paces.
+    /// Excludes --rate and --firehose. See sim/README.md.
+    double frame_rate = 0.0;
     double duration_s = 0.0; ///< --duration: seconds; 0 = until SIGTERM/SIGINT
     /// --produce-for: seconds during which new blocks are produced; 0 = the whole run. After it
     /// the chains stand still (pending elections still confirm) while WebSocket and RPC keep
