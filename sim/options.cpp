@@ -120,6 +120,11 @@ parse_outcome parse_options(int argc, const char* const* argv) {
            "--solana-tx-per-block", opts.solana_tx_per_block, "Transactions per Solana block")
         ->check(CLI::Range(0U, 100000U));
     app.add_flag(
+        "--solana-exact-tx-per-block",
+        opts.solana_exact_tx_per_block,
+        "Every Solana block has exactly --solana-tx-per-block transactions (default: drawn from "
+        "N/2 to 3N/2)");
+    app.add_flag(
         "--solana-disable-block-subscribe",
         opts.solana_disable_block_subscribe,
         "Answer blockSubscribe/blockUnsubscribe with -32601 Method not found (a validator "

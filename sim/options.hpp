@@ -59,8 +59,12 @@ struct options {
     bool firehose = false;
 
     // ---- Solana chain -------------------------------------------------------------------------
-    std::uint32_t slot_ms = 400;           ///< --slot-ms: milliseconds per Solana slot (> 0)
-    std::uint32_t solana_tx_per_block = 8; ///< --solana-tx-per-block: transactions per block
+    std::uint32_t slot_ms = 400; ///< --slot-ms: milliseconds per Solana slot (> 0)
+    /// --solana-tx-per-block: mean transactions per block (each block draws from N/2 .. 3N/2).
+    std::uint32_t solana_tx_per_block = 8;
+    /// --solana-exact-tx-per-block: every block has exactly --solana-tx-per-block transactions
+    /// (so a benchmark can size one block's frame).
+    bool solana_exact_tx_per_block = false;
     /// --solana-disable-block-subscribe: block(Un)subscribe answer -32601 "Method not found", as
     /// a validator without --rpc-pubsub-enable-block-subscription does.
     bool solana_disable_block_subscribe = false;

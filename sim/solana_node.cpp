@@ -49,8 +49,9 @@ solana_node_config solana_node_config_from(const options& opts) {
     c.rpc_port = opts.solana_rpc_port;
     c.chain.seed = opts.seed;
     const std::uint32_t n = std::max<std::uint32_t>(opts.solana_tx_per_block, 1);
-    c.chain.min_transactions = std::max<std::uint32_t>(1, n - n / 2);
-    c.chain.max_transactions = n + n / 2;
+    c.chain.min_transactions
+        = opts.solana_exact_tx_per_block ? n : std::max<std::uint32_t>(1, n - n / 2);
+    c.chain.max_transactions = opts.solana_exact_tx_per_block ? n : n + n / 2;
     c.slot_time = std::chrono::milliseconds(std::max<std::uint32_t>(opts.slot_ms, 1));
     c.history_slots = opts.history;
     c.firehose = opts.firehose;
