@@ -95,3 +95,11 @@ stats() {
 }
 # ratio A B: A / B to two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# messages_total PORT: ingest's ledgertap_messages_total summed over sources and topics, read from
+# its metrics endpoint on 127.0.0.1:PORT (0 until it answers).
+messages_total() {
+    { curl -sf "http://127.0.0.1:$1/metrics" || true; } | awk '/^ledgertap_messages_total[{ ]/ {s += $NF} END {printf "%.0f", s}'
+}
