@@ -2,7 +2,7 @@
 # PostgreSQL cluster started by tests/scripts/pg-test-cluster.sh).
 # BENCH_INGEST_LOG=debug raises ledgertap-ingest's log level (build/bench/work/ingest.log).
 
-sim_pid="" ingest_pid=""
+sim_pid="" ingest_pid="" proxy_pid="" ingest_db=""
 stop_children() {
     [ -n "$ingest_pid" ] && kill -TERM "$ingest_pid" 2>/dev/null && wait "$ingest_pid" 2>/dev/null || true
     [ -n "$sim_pid" ] && kill -TERM "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
@@ -20,7 +20,8 @@ fresh_db() {
 
 # start_pipeline TOML SIM_ARGS...: fresh database `bench`, the simulator with SIM_ARGS, and
 # ledgertap-ingest with the config TOML, in which @NANO_WS@ @NANO_RPC@ @SOLANA_WS@ @SOLANA_RPC@
-# become the simulator's URLs.
+# become the simulator's URLs. Ingest reaches the database through the delay proxy while one runs
+# (start_proxy); migrations and the queries of scripts/bench go direct.
 start_pipeline() {
     local toml="$1"
     shift
@@ -35,7 +36,7 @@ start_pipeline() {
         -e "s|@NANO_RPC@|http://127.0.0.1:$(port nano_rpc)|" \
         -e "s|@SOLANA_WS@|ws://127.0.0.1:$(port solana_ws)|" \
         -e "s|@SOLANA_RPC@|http://127.0.0.1:$(port solana_rpc)|" >"$work/ingest.toml"
-    LEDGERTAP_DB="$(db_conninfo bench)" \
+    LEDGERTAP_DB="${ingest_db:-$(db_conninfo bench)}" \
         "$ingest" --config "$work/ingest.toml" --log-level ${BENCH_INGEST_LOG:-warn} >"$work/ingest.log" 2>&1 &
     ingest_pid=$!
 }
@@ -95,6 +96,32 @@ stats() {
 }
 # ratio A B: A / B to two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+
+# start_proxy DELAY_MS: ledgertap-bench-delay-proxy in front of the cluster's TCP port; until
+# stop_proxy, ingest connects through it (ingest_db).
+start_proxy() {
+    "$delay_proxy" --listen 127.0.0.1:0 --to "127.0.0.1:$PGPORT" --delay-ms "$1" >"$work/proxy.out" 2>"$work/proxy.err" &
+    proxy_pid=$!
+    local port=""
+    for _ in $(seq 1 100); do
+        port=$(sed -nE 's/.*listening 127\.0\.0\.1:([0-9]+).*/\1/p' "$work/proxy.out")
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    [ -n "$port" ] || { cat "$work/proxy.err" >&2; echo "bench: the delay proxy did not start" >&2; return 1; }
+    proxy_port=$port
+    ingest_db="host=127.0.0.1 port=$port user=postgres dbname=bench"
+}
+stop_proxy() {
+    [ -n "$proxy_pid" ] && kill -TERM "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null || true
+    proxy_pid="" ingest_db=""
+}
+# proxy_select1_ms: median of 5 `SELECT 1` round trips (psql \timing) through the running proxy.
+proxy_select1_ms() {
+    psql -qAtX -h 127.0.0.1 -p "$proxy_port" -d postgres -c '\timing on' -c 'SELECT 1' -c 'SELECT 1' \
+        -c 'SELECT 1' -c 'SELECT 1' -c 'SELECT 1' | sed -nE 's/^Time: ([0-9.]+) ms.*/\1/p' |
+        sort -g | awk '{v[NR]=$1} END {print (NR ? v[int((NR+1)/2)] : "n/a")}'
+}
 
 # free_port: a TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick).
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
