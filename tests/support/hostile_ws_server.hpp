@@ -7,6 +7,8 @@
 // get ids, getVersion a version) before and while it sends the script. Header-only; one thread
 // per server.
 
+#include "tests/support/loopback.hpp"
+
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
@@ -46,18 +48,7 @@ public:
       : kind_(kind)
       , total_(total_bytes)
       , script_(std::move(frames)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        REQUIRE(fd_ >= 0);
-        int one = 1;
-        ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-        REQUIRE(::listen(fd_, 8) == 0);
-        socklen_t len = sizeof a;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
+        fd_ = listen_on_loopback(port_, 8);
         thread_ = std::thread{[this] { serve(); }};
     }
     hostile_server(const hostile_server&) = delete;
