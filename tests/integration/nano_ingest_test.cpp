@@ -42,6 +42,7 @@ public:
         std::vector<std::string> argv{sim_executable(), "--chain", "nano", "--ports-file", dir_ + "/ports.json",
             "--truth", dir_ + "/truth.jsonl", "--log-level", "warn"};
         argv.insert(argv.end(), sim_args.begin(), sim_args.end());
+        stretch_sim_run(argv);
         sim_ = std::make_unique<child_process>(argv, dir_ + "/sim");
         const auto ports = read_ports_file(dir_ + "/ports.json", 20s);
         REQUIRE(ports);
@@ -314,7 +315,7 @@ TEST_CASE("nano ingest: SIGTERM flushes everything received and exits 0") {
     nano_pipeline p{db.conninfo(), {"--rate", "100", "--produce-for", "3", "--duration", "4", "--seed", "9"},
         ingest_options{false, 60000, 1000000}};
     const auto truth = p.finish_sim();
-    std::this_thread::sleep_for(500ms);
+    std::this_thread::sleep_for(scaled(500ms)); // ingest reads what the node sent before it left
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.blocks") == 0);
     CHECK(p.stop_ingest() == 0);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.blocks") == truth.nano_sent("confirmation"));

@@ -37,6 +37,14 @@ std::string make_temp_dir(const std::string& tag) {
     return pattern;
 }
 
+void stretch_sim_run(std::vector<std::string>& argv) {
+    for (std::size_t i = 0; i + 1 < argv.size(); ++i) {
+        if (argv[i] == "--duration" && test_time_scale() > 1.0) {
+            argv[i + 1] = std::to_string(std::stod(argv[i + 1]) * test_time_scale());
+        }
+    }
+}
+
 std::string sim_executable() {
     // scripts/tsan points this at an uninstrumented build: the simulator is the load, not the
     // code under test, and a ThreadSanitizer simulator is too slow to feed the tests' volumes.
@@ -187,6 +195,7 @@ sim_runner::sim_runner(
         "--log-level",
         "warn"};
     argv.insert(argv.end(), flags.begin(), flags.end());
+    stretch_sim_run(argv);
     process_ = std::make_unique<child_process>(std::move(argv), dir_ + "/sim");
     ports_ = read_ports_file(dir_ + "/ports.json", startup_timeout);
 }

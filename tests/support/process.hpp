@@ -17,7 +17,8 @@ namespace ledgertap::test {
 
 /// $LEDGERTAP_TEST_TIME_SCALE (default 1, at least 1): scripts/tsan sets it, because under
 /// ThreadSanitizer ledgertap-ingest runs several times slower; wait_until and child_process::wait
-/// stretch their timeouts by it. Nothing else (no threshold, no figure) changes.
+/// stretch their timeouts by it and sim_runner the simulator's --duration. Nothing else (no
+/// threshold, no figure, no offered rate) changes.
 [[nodiscard]] inline double test_time_scale() {
     const char* text = std::getenv("LEDGERTAP_TEST_TIME_SCALE");
     const double scale = text != nullptr ? std::strtod(text, nullptr) : 1.0;
@@ -104,6 +105,11 @@ private:
 
 /// A fresh temporary directory (removed by the caller when it likes).
 [[nodiscard]] std::string make_temp_dir(const std::string& tag);
+
+/// Multiplies the value of a simulator's `--duration` in `argv` by test_time_scale(): a slower
+/// ingest needs the node, and its RPC for backfill, for longer. The chain it produces (--rate,
+/// --produce-for) is unchanged.
+void stretch_sim_run(std::vector<std::string>& argv);
 
 /// Path of the built ledgertap-sim, or $LEDGERTAP_SIM_EXECUTABLE when set (scripts/tsan).
 [[nodiscard]] std::string sim_executable();
