@@ -169,26 +169,22 @@ copy_row& copy_row::jsonb(std::string_view json) {
     }
     std::string out;
     out.reserve(json.size());
-    bool changed = false;
     for (std::size_t i = 0; i < json.size();) {
         if (json[i] != '\\') {
             out.push_back(json[i++]);
         } else if (json.substr(i, nul_escape.size()) == nul_escape) {
             out += "\\ufffd";
             i += nul_escape.size();
-            changed = true;
         } else {
             out.append(json.substr(i, 2));
             i += 2;
         }
     }
-    if (!changed) {
-        return free_text(json);
+    if (out == json) {
+        return free_text(json); // only an escaped backslash before "u0000"
     }
-    const std::size_t before = replaced_;
-    free_text(out);
-    replaced_ = before + 1; // one field, however many replacements it needed
-    return *this;
+    ++replaced_; // one field, however many replacements it needed
+    return text(is_storable_text(out) ? out : make_storable(out));
 }
 
 copy_row& copy_row::jsonb(const std::optional<std::string>& json) {

@@ -1,5 +1,6 @@
 #include "ingest/solana_source.hpp"
 
+#include "schema/json.hpp"
 #include "schema/solana.hpp"
 
 #include <fmt/format.h>
@@ -12,17 +13,6 @@ namespace sol = schema::solana;
 namespace {
 
 constexpr std::size_t max_request_bytes = 4096; // Agave refuses larger client frames
-
-std::string json_string(const std::string& s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-        }
-        out.push_back(c);
-    }
-    return out + "\"";
-}
 
 const char* kind_of(const sol::pubsub_message& m) {
     struct v {
@@ -77,17 +67,17 @@ std::vector<std::vector<solana_subscription>> plan_solana_subscriptions(const so
     std::vector<solana_subscription> listed;
     for (const auto& a : cfg.accounts) {
         listed.push_back({"accountSubscribe",
-            fmt::format(R"([{},{{"commitment":"{}","encoding":"base64"}}])", json_string(a), cfg.commitment),
+            fmt::format(R"([{},{{"commitment":"{}","encoding":"base64"}}])", schema::json::quote(a), cfg.commitment),
             {cfg.commitment, a}});
     }
     for (const auto& p : cfg.programs) {
         listed.push_back({"programSubscribe",
-            fmt::format(R"([{},{{"commitment":"{}","encoding":"base64"}}])", json_string(p), cfg.commitment),
+            fmt::format(R"([{},{{"commitment":"{}","encoding":"base64"}}])", schema::json::quote(p), cfg.commitment),
             {cfg.commitment, p}});
     }
     for (const auto& s : cfg.signatures) {
         listed.push_back({"signatureSubscribe",
-            fmt::format(R"([{},{{"commitment":"{}","enableReceivedNotification":true}}])", json_string(s), cfg.commitment),
+            fmt::format(R"([{},{{"commitment":"{}","enableReceivedNotification":true}}])", schema::json::quote(s), cfg.commitment),
             {cfg.commitment, s}});
     }
     std::vector<std::vector<solana_subscription>> shards;

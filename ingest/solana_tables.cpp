@@ -1,6 +1,7 @@
 #include "ingest/solana_tables.hpp"
 
 #include "ingest/copy_row.hpp"
+#include "schema/json.hpp"
 
 #include <fmt/format.h>
 
@@ -29,22 +30,6 @@ void opt_seconds(copy_row& r, const std::optional<std::int64_t>& unix_s) {
     } else {
         r.null();
     }
-}
-
-/// `value` as a JSON string literal (quotes, backslashes and control characters escaped).
-void append_json_string(std::string& out, std::string_view value) {
-    out.push_back('"');
-    for (const char c : value) {
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (static_cast<unsigned char>(c) < 0x20U) {
-            fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-            out.push_back(c);
-        }
-    }
-    out.push_back('"');
 }
 
 const char* origin_text(solana_origin o) {
@@ -242,7 +227,7 @@ mapped_rows map_solana_block(const solana_tables& t, std::uint64_t slot, const s
             fmt::format_to(std::back_inserter(json), R"({}{{"pubkey":"{}","lamports":{},"postBalance":{},"rewardType":)",
                 i == 0 ? "" : ",", rw.pubkey, rw.lamports, rw.post_balance);
             if (rw.reward_type) {
-                append_json_string(json, *rw.reward_type);
+                json += schema::json::quote(*rw.reward_type);
             } else {
                 json += "null";
             }

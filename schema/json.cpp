@@ -81,6 +81,24 @@ std::string to_compact_string(const rapidjson::Value& value) {
     return {buffer.GetString(), buffer.GetSize()};
 }
 
+std::string quote(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (static_cast<unsigned char>(c) < 0x20U) {
+            constexpr const char* digits = "0123456789abcdef";
+            out += "\\u00";
+            out.push_back(digits[(static_cast<unsigned char>(c) >> 4U) & 0xFU]);
+            out.push_back(digits[static_cast<unsigned char>(c) & 0xFU]);
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out + "\"";
+}
+
 const char* type_name(const rapidjson::Value& value) noexcept {
     switch (value.GetType()) {
     case rapidjson::kNullType:

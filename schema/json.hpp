@@ -35,6 +35,9 @@ inline constexpr std::size_t default_max_depth = 64;
 /// from parse_document(), whose depth is bounded (serialisation recurses).
 [[nodiscard]] std::string to_compact_string(const rapidjson::Value& value);
 
+/// `text` as a JSON string literal: quotes, backslashes and control characters escaped.
+[[nodiscard]] std::string quote(std::string_view text);
+
 /// "object", "array", "string", "number", "true", "false" or "null".
 [[nodiscard]] const char* type_name(const rapidjson::Value& value) noexcept;
 

@@ -17,7 +17,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,17 +70,7 @@ struct attack_rig {
     }
     /// A counter or gauge series from ingest's /metrics (-1 when absent).
     [[nodiscard]] double metric(const std::string& series) const {
-        std::smatch m;
-        const auto log = ingest->stderr_text();
-        if (!std::regex_search(log, m, std::regex{"/readyz on port ([0-9]+)"})) {
-            return -1;
-        }
-        const auto body = http_get("http://127.0.0.1:" + m[1].str() + "/metrics").body;
-        const auto at = body.find("\n" + series + " ");
-        if (at == std::string::npos) {
-            return -1;
-        }
-        return std::stod(body.substr(at + series.size() + 2));
+        return scrape_metric(ingest->stderr_text(), series);
     }
     [[nodiscard]] long long slots() const {
         return count(db.conninfo(), "SELECT count(*) FROM solana.slots");

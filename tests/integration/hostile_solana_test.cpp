@@ -144,19 +144,6 @@ struct refused_case {
     std::string detail; ///< the start of the dead letter's detail
 };
 
-/// A counter from ingest's /metrics (-1 when absent or not listening yet).
-double metric(const child_process& ingest, const std::string& series) {
-    const auto log = ingest.stderr_text();
-    const auto at = log.find("/readyz on port ");
-    if (at == std::string::npos) {
-        return -1;
-    }
-    const auto port = std::stoi(log.substr(at + 16));
-    const auto body = http_get("http://127.0.0.1:" + std::to_string(port) + "/metrics").body;
-    const auto line = body.find("\n" + series + " ");
-    return line == std::string::npos ? -1 : std::stod(body.substr(line + series.size() + 2));
-}
-
 } // namespace
 
 TEST_CASE("hostile data: Solana log lines, memos, errors and parsed accounts from PubSub and "
@@ -327,7 +314,7 @@ TEST_CASE("hostile data: Solana log lines, memos, errors and parsed accounts fro
 
     // Replacements are counted: per block the fixture line, the hostile NUL line, the error (6 or
     // more with the account's two rows); the logs notification's lines and error.
-    CHECK(metric(ingest, "ledgertap_text_replaced_total{source=\"solana\"}") >= 9);
+    CHECK(scrape_metric(ingest.stderr_text(), "ledgertap_text_replaced_total{source=\"solana\"}") >= 9);
 
     // One dead letter per refused frame, each saying why.
     std::map<std::string, long long> expected;
@@ -346,8 +333,8 @@ TEST_CASE("hostile data: Solana log lines, memos, errors and parsed accounts fro
 
     // The malformed getBlock answer: counted, its slot not stored, the watermark held before it.
     CHECK(stored_at(rpc_slot + 1) == 0);
-    CHECK(wait_until([&] { return metric(ingest, "ledgertap_backfill_rpc_errors_total{source=\"solana\"}") >= 1; }, 10s));
-    CHECK(metric(ingest, "ledgertap_solana_finalized_watermark{source=\"solana\"}") == static_cast<double>(rpc_slot));
+    CHECK(wait_until([&] { return scrape_metric(ingest.stderr_text(), "ledgertap_backfill_rpc_errors_total{source=\"solana\"}") >= 1; }, 10s));
+    CHECK(scrape_metric(ingest.stderr_text(), "ledgertap_solana_finalized_watermark{source=\"solana\"}") == static_cast<double>(rpc_slot));
 
     // The SQL stayed text; the tables are all there.
     for (const auto* table : {"solana.transactions", "solana.logs", "solana.accounts"}) {

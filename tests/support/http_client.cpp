@@ -4,6 +4,7 @@
 #include <cctype>
 #include <curl/curl.h>
 #include <memory>
+#include <string_view>
 
 namespace ledgertap::test {
 
@@ -75,6 +76,18 @@ http_result http_post(
 
 http_result http_get(const std::string& url, std::chrono::milliseconds timeout) {
     return perform(url, nullptr, timeout);
+}
+
+double scrape_metric(const std::string& ingest_log, const std::string& series) {
+    constexpr std::string_view marker = "/readyz on port ";
+    const auto at = ingest_log.find(marker);
+    if (at == std::string::npos) {
+        return -1;
+    }
+    const auto port = std::stoi(ingest_log.substr(at + marker.size()));
+    const auto body = http_get("http://127.0.0.1:" + std::to_string(port) + "/metrics").body;
+    const auto line = body.find("\n" + series + " ");
+    return line == std::string::npos ? -1 : std::stod(body.substr(line + series.size() + 2));
 }
 
 } // namespace ledgertap::test

@@ -25,4 +25,8 @@ struct http_result {
 [[nodiscard]] http_result http_get(
     const std::string& url, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+/// A counter or gauge sample (`name{labels}`) from ledgertap-ingest's /metrics, on the port its
+/// log names ("/readyz on port N"); -1 when the series is absent or ingest is not listening yet.
+[[nodiscard]] double scrape_metric(const std::string& ingest_log, const std::string& series);
+
 } // namespace ledgertap::test
