@@ -28,10 +28,11 @@ SELECT pg_temp.addr(i % 97), pg_temp.h64(i, 'vs') || pg_temp.h64(i, 'vt'),
 FROM generate_series(0::bigint, :rows / 20 - 1) AS i,
      LATERAL (SELECT now() - :span * ((:rows / 20 - i)::double precision / (:rows / 20))) AS c(t);
 
-INSERT INTO nano.vote_blocks (representative, signature, hash)
-SELECT pg_temp.addr(i % 97), pg_temp.h64(i, 'vs') || pg_temp.h64(i, 'vt'),
-       pg_temp.h64(i * 4, 'b')
-FROM generate_series(0::bigint, :rows / 20 - 1) AS i;
+INSERT INTO nano.vote_blocks (vote_id, hash)
+SELECT v.id, pg_temp.h64(i * 4, 'b')
+FROM generate_series(0::bigint, :rows / 20 - 1) AS i
+JOIN nano.votes AS v
+    ON v.representative = pg_temp.addr(i % 97) AND v.signature = pg_temp.h64(i, 'vs') || pg_temp.h64(i, 'vt');
 
 INSERT INTO nano.elections (hash, event, time, source, received_at)
 SELECT pg_temp.h64(i * 20, 'b'), e.event, t + e.d, 'nano-main', t + e.d

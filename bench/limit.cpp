@@ -4,7 +4,8 @@
 //
 //   --mode copy    one transaction: COPY FROM STDIN straight into each target table;
 //   --mode merge   the rows in arrival order, grouped into messages (rows with the same
-//                  received_at) and sealed into batches by the writer's limits, each written by
+//                  received_at; staging columns stored elsewhere, such as a vote's hashes in
+//                  nano.vote_blocks, read back through derived_columns()) and sealed into batches by the writer's limits, each written by
 //                  ledgertap's own pg_sink: COPY into its temporary staging tables, then its
 //                  merges (and post-merge statements such as Nano gap detection), then COMMIT.
 //
@@ -96,7 +97,35 @@ struct dumped_row {
     std::string line;
 };
 
-/// COPY (SELECT key, cols FROM table) TO STDOUT, one dumped_row per line.
+/// A staging column that is not a column of its table: how to read it back from the stored rows.
+struct derived_column {
+    std::string table;
+    std::string column;
+    std::string expression; ///< Over the table as `t` and the join as `d`.
+    std::string join;       ///< LEFT JOIN … AS d ON …
+};
+
+/// nano.votes stages the hashes a vote covers, which are stored as nano.vote_blocks rows.
+const std::vector<derived_column>& derived_columns() {
+    static const std::vector<derived_column> derived{
+        {"nano.votes", "hashes", "coalesce(d.hashes, '{}')",
+            "LEFT JOIN (SELECT vote_id, array_agg(hash::text ORDER BY hash) AS hashes "
+            "FROM nano.vote_blocks GROUP BY vote_id) AS d ON d.vote_id = t.id"},
+    };
+    return derived;
+}
+
+const derived_column* find_derived(const std::string& table, const std::string& column) {
+    for (const auto& d : derived_columns()) {
+        if (d.table == table && d.column == column) {
+            return &d;
+        }
+    }
+    return nullptr;
+}
+
+/// COPY (SELECT key, cols FROM table AS t [joins]) TO STDOUT, one dumped_row per line; `cols`
+/// that are derived columns of `table` are read through their join.
 void dump(
     PGconn* c,
     const std::string& table,
@@ -105,17 +134,23 @@ void dump(
     table_id id,
     std::vector<dumped_row>& out) {
     std::string list;
+    std::string joins;
     for (const auto& col : cols) {
-        list += (list.empty() ? "" : ", ") + quote_ident(c, col);
+        const auto* derived = find_derived(table, col);
+        list += (list.empty() ? "" : ", ") + (derived != nullptr ? derived->expression : "t." + quote_ident(c, col));
+        if (derived != nullptr) {
+            joins += " " + derived->join;
+        }
     }
     const std::string key
-        = has_received_at ? "(extract(epoch FROM received_at) * 1000)::bigint" : "0";
+        = has_received_at ? "(extract(epoch FROM t.received_at) * 1000)::bigint" : "0";
     const std::string sql = fmt::format(
-        "COPY (SELECT {}, {} FROM {}{}) TO STDOUT",
+        "COPY (SELECT {}, {} FROM {} AS t{}{}) TO STDOUT",
         key,
         list,
         table,
-        has_received_at ? " ORDER BY received_at" : "");
+        joins,
+        has_received_at ? " ORDER BY t.received_at" : "");
     result_ptr r{PQexec(c, sql.c_str())};
     if (PQresultStatus(r.get()) != PGRES_COPY_OUT) {
         throw std::runtime_error(fmt::format("{}: {}", sql, PQresultErrorMessage(r.get())));
@@ -283,7 +318,8 @@ int run(int argc, char** argv) {
         }
         std::vector<std::string> staged;
         for (const auto& c : spec.columns) {
-            if (std::find(cols.begin(), cols.end(), c.name) == cols.end()) {
+            if (std::find(cols.begin(), cols.end(), c.name) == cols.end()
+                && find_derived(spec.name, c.name) == nullptr) {
                 staged.clear();
                 break;
             }

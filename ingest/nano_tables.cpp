@@ -109,20 +109,27 @@ nano_tables register_nano_tables(table_set& tables) {
         R"(INSERT INTO nano.election_votes (hash, representative, timestamp, weight, source, received_at)
 SELECT hash, representative, timestamp, weight, source, received_at FROM {staging}
 ON CONFLICT DO NOTHING)"});
+    // A vote and the hashes it covers in one statement: nano.vote_blocks rows only for the votes
+    // this statement stores, named by their new id (migrations/0012_vote_ids.sql), so a
+    // re-broadcast vote (or a batch resent after an unknown COMMIT outcome) writes nothing twice.
     t.votes = tables.add({"nano.votes", "lt_stage_nano_votes",
         {{"representative", "text"}, {"signature", "text"}, {"timestamp", "numeric(20,0)"},
             {"is_final", "boolean"}, {"duration_code", "smallint"}, {"type", "text"},
-            {"node_time", "timestamptz"}, {"received_at", "timestamptz"}, {"source", "text"}},
-        R"(INSERT INTO nano.votes (representative, signature, timestamp, is_final, duration_code, type,
-    node_time, received_at, source)
-SELECT representative, signature, timestamp, is_final, duration_code, type, node_time, received_at, source
-FROM {staging}
-ON CONFLICT DO NOTHING)"});
-    t.vote_blocks = tables.add({"nano.vote_blocks", "lt_stage_nano_vote_blocks",
-        {{"representative", "text"}, {"signature", "text"}, {"hash", "text"}},
-        R"(INSERT INTO nano.vote_blocks (representative, signature, hash)
-SELECT representative, signature, hash FROM {staging}
-ON CONFLICT DO NOTHING)"});
+            {"node_time", "timestamptz"}, {"received_at", "timestamptz"}, {"source", "text"},
+            {"hashes", "text[]"}},
+        R"(WITH stored AS (
+    INSERT INTO nano.votes (representative, signature, timestamp, is_final, duration_code, type,
+        node_time, received_at, source)
+    SELECT representative, signature, timestamp, is_final, duration_code, type, node_time, received_at, source
+    FROM {staging}
+    ON CONFLICT DO NOTHING
+    RETURNING id, representative, signature
+)
+INSERT INTO nano.vote_blocks (vote_id, hash)
+SELECT DISTINCT v.id, h.hash
+FROM stored AS v
+JOIN {staging} AS s ON s.representative = v.representative AND s.signature = v.signature
+CROSS JOIN LATERAL unnest(s.hashes) AS h(hash))"});
     t.elections = tables.add({"nano.elections", "lt_stage_nano_elections",
         {{"hash", "text"}, {"event", "text"}, {"time", "timestamptz"}, {"received_at", "timestamptz"},
             {"source", "text"}},
@@ -302,12 +309,8 @@ struct mapper {
             r.null();
         }
         r.text(nano::to_string(v.type)).timestamp_ms(v.time_ms).timestamp_ms(received_ms).text(source);
+        r.text_array(v.blocks);
         push(t.votes, r, "nano.votes");
-        for (const auto& h : v.blocks) {
-            copy_row vb;
-            vb.text(v.account).text(v.signature).text(h);
-            push(t.vote_blocks, vb, "nano.vote_blocks");
-        }
     }
 
     void operator()(const nano::election& e) {

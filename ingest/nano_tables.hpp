@@ -17,7 +17,6 @@ struct nano_tables {
     table_id blocks = 0;
     table_id election_votes = 0;
     table_id votes = 0;
-    table_id vote_blocks = 0;
     table_id elections = 0;
     table_id unconfirmed = 0;
     table_id telemetry = 0;

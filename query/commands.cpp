@@ -104,7 +104,7 @@ SELECT event, time, source FROM nano.elections WHERE hash = $1 ORDER BY time, ev
 constexpr const char* block_votes_sql = R"(
 SELECT v.representative, v.is_final, v.type, v.timestamp, v.received_at
 FROM nano.vote_blocks AS vb
-JOIN nano.votes AS v ON v.representative = vb.representative AND v.signature = vb.signature
+JOIN nano.votes AS v ON v.id = vb.vote_id
 WHERE vb.hash = $1
 ORDER BY v.received_at, v.representative
 LIMIT $2::bigint)";

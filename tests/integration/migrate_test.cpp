@@ -339,6 +339,56 @@ TEST_CASE(
     CHECK(fs::equivalent(default_migrations_dir(), test::source_migrations_dir()));
 }
 
+// --- data migrations -----------------------------------------------------------------------------
+
+TEST_CASE(
+    "0012 gives stored votes ids and rewrites their vote_blocks rows by id",
+    "[integration][migrate]") {
+    test::scratch_database db{"migrate_vote_ids"};
+    temp_dir tmp;
+    const fs::path dir = copy_migrations(tmp);
+    const fs::path held = tmp.path() / "0012_vote_ids.sql";
+    fs::rename(dir / "0012_vote_ids.sql", held);
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().filename().string() > "0012") {
+            fs::remove(entry.path()); // a later migration may depend on 0012
+        }
+    }
+    db.migrate(dir);
+    // Two representatives' votes as 0002 stored them: one covering two blocks, one covering one;
+    // and a vote_blocks row whose vote was never stored, which cannot be converted.
+    const std::string rep_a = "'nano_1111111111111111111111111111111111111111111111111111hifc8npp'";
+    const std::string rep_b = "'nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3'";
+    const auto sig = [](char c) { return "'" + std::string(128, c) + "'"; };
+    const auto hash = [](char c) { return "'" + std::string(64, c) + "'"; };
+    test::exec_sql(db.conninfo(),
+        "INSERT INTO nano.votes (representative, signature, timestamp, is_final, type, source, received_at) VALUES ("
+            + rep_a + ", " + sig('A') + ", 1, false, 'vote', 's', now()), (" + rep_b + ", " + sig('B')
+            + ", 18446744073709551615, true, 'vote', 's', now());"
+            "INSERT INTO nano.vote_blocks (representative, signature, hash) VALUES ("
+            + rep_a + ", " + sig('A') + ", " + hash('1') + "), (" + rep_a + ", " + sig('A') + ", " + hash('2')
+            + "), (" + rep_b + ", " + sig('B') + ", " + hash('1') + "), (" + rep_b + ", " + sig('C') + ", "
+            + hash('3') + ")");
+
+    fs::rename(held, dir / "0012_vote_ids.sql");
+    const migrate_report report = apply_migrations(db.conninfo(), dir);
+    REQUIRE(report.applied.size() == 1);
+    CHECK(test::query_scalar(db.conninfo(), "SELECT count(DISTINCT id) FROM nano.votes WHERE id IS NOT NULL") == "2");
+    // Each row now names its vote by id, and the same blocks as before.
+    CHECK(test::query_scalar(db.conninfo(),
+              "SELECT string_agg(left(v.signature, 1) || ':' || left(vb.hash, 1), ',' ORDER BY v.signature, vb.hash) "
+              "FROM nano.vote_blocks AS vb JOIN nano.votes AS v ON v.id = vb.vote_id")
+        == "A:1,A:2,B:1");
+    CHECK(test::query_scalar(db.conninfo(), "SELECT count(*) FROM nano.vote_blocks") == "3");
+    // A new vote gets the next id; the key refuses a second copy of a (hash, vote) pair.
+    CHECK(test::query_scalar(db.conninfo(),
+              "INSERT INTO nano.votes (representative, signature, timestamp, is_final, type, source, received_at) "
+              "VALUES (" + rep_a + ", " + sig('D') + ", 2, false, 'vote', 's', now()) RETURNING id")
+        == "3");
+    CHECK_THROWS(test::exec_sql(db.conninfo(),
+        "INSERT INTO nano.vote_blocks (vote_id, hash) SELECT vote_id, hash FROM nano.vote_blocks LIMIT 1"));
+}
+
 // --- the runner ----------------------------------------------------------------------------------
 
 TEST_CASE(

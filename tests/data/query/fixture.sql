@@ -148,10 +148,11 @@ FROM generate_series(0, 299) AS k
 JOIN fixture_accounts AS a ON a.n = k % 5
 CROSS JOIN fixture_base AS b;
 
-INSERT INTO nano.vote_blocks (representative, signature, hash)
-SELECT a.address, upper(repeat(md5('vote' || k), 4)), f.hash
+INSERT INTO nano.vote_blocks (vote_id, hash)
+SELECT v.id, f.hash
 FROM generate_series(0, 299) AS k
 JOIN fixture_accounts AS a ON a.n = k % 5
+JOIN nano.votes AS v ON v.representative = a.address AND v.signature = upper(repeat(md5('vote' || k), 4))
 JOIN fixture_blocks AS f ON f.i = 2 * k;
 
 -- 12 peers x 3 reports (at 1, 5 and 9 minutes); the latest decides. Versions: peers 0-5 V27.1.0,

@@ -1,0 +1,99 @@
+// Votes and the hashes they cover, written by the real writer tables (register_nano_tables) through
+// pg_sink into a migrated database: nano.vote_blocks names each vote by nano.votes.id and is
+// written in the statement that stores the vote, only when the vote is new
+// (migrations/0012_vote_ids.sql). A re-broadcast vote — in the same batch, in a later one, or in a
+// batch resent after an unknown COMMIT outcome — adds nothing, and the first receipt is kept.
+
+#include "ingest/nano_tables.hpp"
+#include "ingest/pg_sink.hpp"
+#include "tests/support/pg.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ledgertap::test {
+namespace {
+
+namespace nano = schema::nano;
+
+const std::string rep_a = "nano_1111111111111111111111111111111111111111111111111111hifc8npp";
+const std::string rep_b = "nano_3t6k35gi95xu6tergt6p69ck76ogmitsa8mnijtpxm9fkcm736xtoncuohr3";
+
+std::string hash_of(char c) { return std::string(64, c); }
+
+nano::vote make_vote(const std::string& rep, char sig, std::vector<std::string> hashes,
+    nano::vote_type type = nano::vote_type::vote) {
+    nano::vote v;
+    v.time_ms = 1700000000000;
+    v.account = rep;
+    v.signature = std::string(128, sig);
+    v.timestamp = 1700000000000;
+    v.duration = 9;
+    v.blocks = std::move(hashes);
+    v.type = type;
+    return v;
+}
+
+ingest::row_group group_of(const ingest::nano_tables& t, const nano::vote& v, std::uint64_t received_ms) {
+    auto mapped = ingest::map_nano_message(t, nano::ws_message{v}, "nano-test", received_ms);
+    REQUIRE(mapped.error.empty());
+    ingest::row_group g;
+    g.origin = "nano/vote";
+    g.rows = std::move(mapped.rows);
+    return g;
+}
+
+/// "signature-letter:hash-letter" for every nano.vote_blocks row, joined to its vote by id.
+std::string vote_blocks(const scratch_database& db) {
+    return query_scalar(db.conninfo(),
+        "SELECT coalesce(string_agg(left(v.signature, 1) || ':' || left(vb.hash, 1), ',' "
+        "ORDER BY v.signature, vb.hash), '') "
+        "FROM nano.vote_blocks AS vb JOIN nano.votes AS v ON v.id = vb.vote_id")
+        .value_or("NULL");
+}
+
+TEST_CASE("nano votes: each vote's hashes are stored once, by vote id, whatever is re-sent",
+    "[integration][nano]") {
+    scratch_database db{"nano_votes"};
+    db.migrate();
+    ingest::table_set tables;
+    const auto t = ingest::register_nano_tables(tables);
+    ingest::pg_sink sink{db.conninfo(), tables};
+
+    // One batch: vote A, its replay (the same signed vote), vote B sharing block 2 with A.
+    std::vector<ingest::row_group> first{
+        group_of(t, make_vote(rep_a, 'A', {hash_of('1'), hash_of('2')}), 1700000000100),
+        group_of(t, make_vote(rep_a, 'A', {hash_of('1'), hash_of('2')}, nano::vote_type::replay), 1700000000200),
+        group_of(t, make_vote(rep_b, 'B', {hash_of('2'), hash_of('3')}), 1700000000300),
+    };
+    REQUIRE(sink.write(first).status == ingest::write_status::ok);
+    CHECK(vote_blocks(db) == "A:1,A:2,B:2,B:3");
+    CHECK(query_scalar(db.conninfo(), "SELECT count(*) FROM nano.votes") == "2");
+
+    // A later batch: A re-broadcast once more, and a new vote C. Then the same batch again, as the
+    // writer resends it when a COMMIT's outcome is unknown.
+    std::vector<ingest::row_group> second{
+        group_of(t, make_vote(rep_a, 'A', {hash_of('1'), hash_of('2')}, nano::vote_type::replay), 1700000001000),
+        group_of(t, make_vote(rep_b, 'C', {hash_of('1')}), 1700000001100),
+    };
+    REQUIRE(sink.write(second).status == ingest::write_status::ok);
+    REQUIRE(sink.write(second).status == ingest::write_status::ok);
+    CHECK(vote_blocks(db) == "A:1,A:2,B:2,B:3,C:1");
+    CHECK(query_scalar(db.conninfo(), "SELECT count(*) FROM nano.votes") == "3");
+    CHECK(query_scalar(db.conninfo(), "SELECT count(*) FROM nano.vote_blocks") == "5");
+    // The first receipt of A is the one kept.
+    CHECK(query_scalar(db.conninfo(),
+              "SELECT type || ' ' || (extract(epoch FROM received_at) * 1000)::bigint "
+              "FROM nano.votes WHERE signature LIKE 'A%'")
+        == "vote 1700000000100");
+    // The votes of block 1, as `ledgertap-query block` finds them: through (hash, vote_id).
+    CHECK(query_scalar(db.conninfo(),
+              "SELECT string_agg(left(v.signature, 1), ',' ORDER BY v.signature) FROM nano.vote_blocks AS vb "
+              "JOIN nano.votes AS v ON v.id = vb.vote_id WHERE vb.hash = '" + hash_of('1') + "'")
+        == "A,C");
+}
+
+} // namespace
+} // namespace ledgertap::test
