@@ -85,6 +85,7 @@ void bounded_queue::update_pressure(std::unique_lock<std::mutex>& lock) {
 }
 
 void bounded_queue::push(row_group group) {
+    group.queued_at = std::chrono::steady_clock::now();
     std::unique_lock lock{mutex_};
     bytes_ += group.bytes();
     account(group, true);
@@ -99,6 +100,7 @@ bool bounded_queue::push_wait(row_group group) {
     if (closed_) {
         return false;
     }
+    group.queued_at = std::chrono::steady_clock::now();
     bytes_ += group.bytes();
     account(group, true);
     items_.push_back(std::move(group));

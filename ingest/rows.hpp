@@ -4,6 +4,7 @@
 // COPY text lines, tagged with the table they go to. Sources (Nano, Solana, backfill) turn typed
 // events into rows; the writer only knows tables, never chains.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -25,6 +26,9 @@ struct row {
 struct row_group {
     std::vector<row> rows;
     std::string origin; ///< Where it came from, for logs and dead letters ("nano/confirmation").
+    /// When it entered the writer queue (bounded_queue::push): a batch's age is its oldest
+    /// group's, so time spent queued behind a write counts against writer.batch_max_age_ms.
+    std::chrono::steady_clock::time_point queued_at{};
 
     [[nodiscard]] std::size_t bytes() const noexcept {
         std::size_t n = origin.size();

@@ -180,7 +180,9 @@ void writer::run() {
         m_queue_bytes_.set(static_cast<double>(queue_.bytes()));
         if (batch.size() > before) {
             if (before == 0) {
-                opened = std::chrono::steady_clock::now();
+                // The batch is as old as its oldest message: one that waited in the queue while
+                // the previous batch was being written has already spent part of its max_age.
+                opened = batch.front().queued_at;
             }
             for (std::size_t i = before; i < batch.size(); ++i) {
                 batch_bytes += batch[i].bytes();

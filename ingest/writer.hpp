@@ -20,7 +20,7 @@ namespace ledgertap::ingest {
 struct batch_limits {
     std::size_t max_groups = 5000;                  ///< Messages per transaction.
     std::size_t max_bytes = std::size_t{8} << 20U;  ///< Encoded bytes per transaction.
-    std::chrono::milliseconds max_age{200};         ///< Oldest message waits at most this long.
+    std::chrono::milliseconds max_age{200};         ///< Oldest message (since it was queued) waits at most this long.
 };
 
 /// Jittered exponential backoff for failed writes ("full jitter": a uniform delay in [0, cap]).

@@ -275,6 +275,42 @@ TEST_CASE("writer stops isolating a refused batch at the shutdown timeout while 
     CHECK(s.committed().empty());
 }
 
+TEST_CASE("writer counts a batch's age from when its oldest message was queued, not popped") {
+    // A message queued while the writer is busy has spent its wait by the time the write returns:
+    // it goes out at once instead of waiting max_age more (which put p99 latency at about twice
+    // max_age under steady load, bench/REPORT.md).
+    bounded_queue q;
+    ledgertap::test::recording_sink s;
+    // The sink holds its own lock while deciding, so the test watches `writing`, not the sink.
+    std::mutex gate;
+    std::unique_lock held{gate};
+    std::atomic<bool> writing{false};
+    s.decide = [&](std::span<const row_group> batch) {
+        if (batch.front().origin == "first") {
+            writing = true;
+            std::lock_guard wait_for_release{gate};
+        }
+        return write_status::ok;
+    };
+    auto opts = fast_options();
+    opts.limits.max_groups = 2; // "first" + "first" seal at once and block in the sink
+    opts.limits.max_age = 2s;
+    writer w{q, s, nullptr, opts};
+    std::thread t{[&] { w.run(); }};
+    q.push(make_group("first"));
+    q.push(make_group("first"));
+    REQUIRE(eventually([&] { return writing.load(); }));
+    q.push(make_group("queued during the write"));
+    std::this_thread::sleep_for(2500ms); // longer than max_age, while the write is held
+    const auto released = std::chrono::steady_clock::now();
+    held.unlock();
+    REQUIRE(eventually([&] { return s.committed().size() == 3; }, 5000ms));
+    // Counted from its pop it would wait max_age (2 s) more; from its queueing it is already due.
+    CHECK(std::chrono::steady_clock::now() - released < 1s);
+    w.stop();
+    t.join();
+}
+
 TEST_CASE("writer drains and flushes everything queued when stopped") {
     bounded_queue q;
     ledgertap::test::recording_sink s;
