@@ -295,27 +295,29 @@ std::optional<bytes32> decode_account(std::string_view address, bool allow_node_
     if (body->front() != '1' && body->front() != '3') {
         return std::nullopt;
     }
-    std::array<std::uint8_t, address_buffer_bytes> buffer{};
-    // Shift each 5-bit digit into the big-endian buffer from the right.
-    for (const char c : *body) {
+    // 60 digits of 5 bits are 300 bits: 4 zero bits of padding (the first digit is 1 or 3, so
+    // 0000x), then the 256-bit key and the 40-bit checksum. Stream the bits out a byte at a time.
+    std::array<std::uint8_t, address_buffer_bytes - 1> bytes{}; // key, then checksum
+    std::uint32_t bits = static_cast<std::uint32_t>(nano_char_value(body->front()));
+    unsigned pending = 1; // bits of the first digit that belong to the key
+    std::size_t out = 0;
+    for (const char c : body->substr(1)) {
         const int v = nano_char_value(c);
         if (v < 0) {
             return std::nullopt;
         }
-        unsigned carry = static_cast<unsigned>(v);
-        for (std::size_t i = buffer.size(); i-- > 0;) {
-            const unsigned wide = (static_cast<unsigned>(buffer[i]) << 5U) | carry;
-            buffer[i] = static_cast<std::uint8_t>(wide & 0xffU);
-            carry = wide >> 8U;
+        bits = (bits << 5U) | static_cast<std::uint32_t>(v);
+        pending += 5;
+        if (pending >= 8) {
+            pending -= 8;
+            bytes[out++] = static_cast<std::uint8_t>(bits >> pending);
+            bits &= (1U << pending) - 1U;
         }
     }
-    if (buffer[0] != 0) {
-        return std::nullopt; // Unreachable with a first digit of 1 or 3; kept as a guard.
-    }
     bytes32 key{};
-    std::copy_n(buffer.begin() + 1, key.size(), key.begin());
+    std::copy_n(bytes.begin(), key.size(), key.begin());
     const auto expected = account_checksum(key);
-    if (!std::equal(expected.begin(), expected.end(), buffer.begin() + 1 + key.size())) {
+    if (!std::equal(expected.begin(), expected.end(), bytes.begin() + key.size())) {
         return std::nullopt;
     }
     return key;

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
 
 namespace codec = ledgertap::schema;
@@ -247,6 +248,26 @@ TEST_CASE("codec: Nano address rejections", "[codec][nano]") {
     CHECK_FALSE(nano::decode_account(node_id));
     CHECK(nano::decode_account(node_id, true) == nano::decode_account(genesis));
     CHECK(nano::encode_account(*nano::decode_account(genesis), "node_") == node_id);
+}
+
+TEST_CASE("codec: Nano addresses of random keys round-trip, and any changed digit is refused",
+    "[codec][nano]") {
+    std::mt19937_64 rng{20261206};
+    for (int i = 0; i < 2000; ++i) {
+        codec::bytes32 key{};
+        for (auto& b : key) {
+            b = static_cast<std::uint8_t>(rng());
+        }
+        const std::string address = nano::encode_account(key);
+        REQUIRE(nano::decode_account(address) == key);
+        // One digit of the key or checksum part replaced by another digit of the alphabet.
+        std::string changed = address;
+        const std::size_t at = 6 + static_cast<std::size_t>(rng() % 59);
+        const std::string alphabet = "13456789abcdefghijkmnopqrstuwxyz";
+        changed[at] = alphabet[(alphabet.find(changed[at]) + 1 + rng() % 31) % 32];
+        CAPTURE(address, changed);
+        CHECK_FALSE(nano::decode_account(changed));
+    }
 }
 
 TEST_CASE("codec: Nano telemetry node_id decodes with allow_node_id", "[codec][nano]") {
