@@ -48,6 +48,8 @@ void add_nano_gap_detection(table_set& tables, const nano_tables& nano, bool bac
     auto& spec = tables.mutable_at(nano.blocks);
     // 1. Gaps: runs before the accounts update, so "known account" means known before this batch.
     //    The blocks merge has already run: a previous block staged in the same batch is stored.
+    //    Staging columns are text and nano.blocks.hash is char(64): compared as text, the
+    //    lookup cannot use blocks_pkey and every batch scanned all of nano.blocks.
     const std::string known = backfill_unknown ? "true" : "(a.account IS NOT NULL AND s.height > a.history_start_height)";
     spec.after_merge.push_back(R"(INSERT INTO ledgertap.gaps (chain, source, kind, account, first_slot, last_slot, anchor_hash)
 SELECT 'nano', s.source, 'nano_account_chain', s.account,
@@ -57,7 +59,7 @@ FROM (SELECT DISTINCT ON (hash) * FROM {staging}) s
 LEFT JOIN nano.accounts a ON a.account = s.account
 WHERE s.previous <> '0000000000000000000000000000000000000000000000000000000000000000'
   AND s.height IS NOT NULL AND s.height > 1
-  AND NOT EXISTS (SELECT 1 FROM nano.blocks p WHERE p.hash = s.previous)
+  AND NOT EXISTS (SELECT 1 FROM nano.blocks p WHERE p.hash = s.previous::char(64))
   AND )" + known + R"(
 ON CONFLICT ON CONSTRAINT gaps_natural_key DO NOTHING)");
     // 2. Per-account progress: highest stored height only moves forward, history start only down.
