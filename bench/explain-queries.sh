@@ -132,6 +132,7 @@ explain_report() {
     explain_one "connections" other "$cmd" connections_sql 20
     explain_one "report: sources" other "$rep" sources_sql
     explain_hpp "$hpp"
+    explain_writer
 
     {
         printf '# EXPLAIN at scale (issue #7)\n\n'
@@ -167,6 +168,56 @@ explain_report() {
     rm -f "$explain_out"
     echo "explain: report in ${report#"$root/"}, $explain_failures failure(s), $explain_warnings warning(s)"
     [ "$explain_failures" -eq 0 ]
+}
+
+# The writer's statements (issue #9): every merge and post-merge statement ledgertap-ingest runs
+# per batch, EXPLAINed (not run) over empty staging tables the way its session creates them
+# (`ledgertap-bench-limit --print-statements`, from the writer's own table_set). A Seq Scan of a
+# big table there is paid by every batch, growing with the table: a failure. (Comparing a text
+# staging column to a char(64) key, for one, cannot use the key's index.)
+explain_writer() {
+    local limit_tool="" b out
+    for b in "${LEDGERTAP_EXPLAIN_BUILD:-}" "$root/build/release" "$root/build/test"; do
+        if [ -n "$b" ] && [ -x "$b/bench/ledgertap-bench-limit" ]; then
+            limit_tool="$b/bench/ledgertap-bench-limit"
+            break
+        fi
+    done
+    if [ -z "$limit_tool" ]; then
+        printf 'explain: no ledgertap-bench-limit to print the writer statements\n' >&2
+        explain_failures=$((explain_failures + 1))
+        return 0
+    fi
+    out="$("$limit_tool" --print-statements | psql -qAtX -v ON_ERROR_STOP=1 2>&1)" || {
+        printf 'explain: the writer statements failed:\n%s\n' "$out" >&2
+        explain_failures=$((explain_failures + 1))
+        return 0
+    }
+    printf '## Writer statements\n\nEvery merge and post-merge statement of ledgertap-ingest'"'"'s writer (`ledgertap-bench-limit\n' >>"$explain_out"
+    printf -- '--print-statements`), EXPLAINed over empty staging tables: a Seq Scan of a big table fails.\n\n' >>"$explain_out"
+    local line section="" plan=""
+    while IFS= read -r line; do
+        if [[ "$line" == "#### "* ]]; then
+            explain_writer_section "$section" "$plan"
+            section="${line#"#### "}" plan=""
+        else
+            plan+="$line"$'\n'
+        fi
+    done <<<"$out"
+    explain_writer_section "$section" "$plan"
+}
+
+# explain_writer_section NAME PLAN: checks and reports one writer statement's plan.
+explain_writer_section() {
+    local section="$1" plan="$2" bad=""
+    [ -n "$section" ] || return 0
+    if grep -Eq "Seq Scan on ($explain_big_tables)( |$)" <<<"$plan"; then
+        bad="$(grep -Eo "Seq Scan on ($explain_big_tables)( [a-z_]+)?" <<<"$plan" | sort -u | paste -sd, -)"
+        explain_failures=$((explain_failures + 1))
+        printf 'explain: FAIL writer %s: %s\n' "$section" "$bad" >&2
+    fi
+    explain_summary+="| writer: \`$section\` | per batch | none | | ${bad:-no} | |"$'\n'
+    printf '### writer: %s%s\n\n```\n%s```\n\n' "$section" "${bad:+ — **SEQ SCAN: $bad**}" "$plan" >>"$explain_out"
 }
 
 # The statements in query/sql.hpp (inline constexpr, shared by status and report).

@@ -277,8 +277,12 @@ int run(int argc, char** argv) {
     std::string count_table = "nano.blocks";
     std::size_t max_groups = 5000;
     std::size_t max_bytes = std::size_t{8} << 20U;
-    app.add_option("--from", from, "conninfo of the database ledgertap wrote")->required();
-    app.add_option("--to", to, "conninfo of a freshly migrated, empty database")->required();
+    bool print_statements = false;
+    app.add_option("--from", from, "conninfo of the database ledgertap wrote");
+    app.add_option("--to", to, "conninfo of a freshly migrated, empty database");
+    app.add_flag("--print-statements", print_statements,
+        "print a psql script that creates every staging table and EXPLAINs every merge and "
+        "post-merge statement the writer runs (scripts/explain), then exit");
     app.add_option(
            "--mode",
            mode,
@@ -302,6 +306,23 @@ int run(int argc, char** argv) {
     (void)register_solana_tables(tables);
     (void)register_gap_tables(tables);
     add_nano_gap_detection(tables, nano_t, false);
+
+    if (print_statements) {
+        for (const auto& spec : tables.specs()) {
+            std::printf("%s;\n", staging_table_ddl(spec).c_str());
+        }
+        for (const auto& spec : tables.specs()) {
+            const auto statements = merge_statements(spec);
+            for (std::size_t k = 0; k < statements.size(); ++k) {
+                std::printf("\\echo '#### %s: %s'\nEXPLAIN %s;\n", spec.name.c_str(),
+                    k == 0 ? "merge" : fmt::format("post-merge {}", k).c_str(), statements[k].c_str());
+            }
+        }
+        return 0;
+    }
+    if (from.empty() || to.empty()) {
+        throw std::runtime_error("--from and --to are required (or --print-statements)");
+    }
 
     auto src = connect(from);
     std::vector<load_target> targets;

@@ -106,6 +106,25 @@ std::string replace_all(std::string s, std::string_view from, std::string_view t
 
 } // namespace
 
+std::string staging_table_ddl(const table_spec& spec) {
+    std::string cols;
+    for (const auto& c : spec.columns) {
+        if (!cols.empty()) {
+            cols += ", ";
+        }
+        cols += c.name + " " + c.type;
+    }
+    return fmt::format("CREATE TEMP TABLE IF NOT EXISTS {} ({}) ON COMMIT PRESERVE ROWS", spec.staging, cols);
+}
+
+std::vector<std::string> merge_statements(const table_spec& spec) {
+    std::vector<std::string> out{replace_all(spec.merge_sql, "{staging}", spec.staging)};
+    for (const auto& after : spec.after_merge) {
+        out.push_back(replace_all(after, "{staging}", spec.staging));
+    }
+    return out;
+}
+
 pg_sink::pg_sink(std::string conninfo, const table_set& tables, pg_sink_options options)
     : conninfo_(std::move(conninfo)), tables_(tables), options_(std::move(options)) {
     for (const auto& spec : tables_.specs()) {
@@ -139,34 +158,24 @@ write_result pg_sink::ensure_connected() {
     }
     for (std::size_t i = 0; i < tables_.size(); ++i) {
         const auto& spec = tables_.specs()[i];
-        std::string cols;
-        for (const auto& c : spec.columns) {
-            if (!cols.empty()) {
-                cols += ", ";
-            }
-            cols += c.name + " " + c.type;
-        }
-        const auto ddl = fmt::format(
-            "CREATE TEMP TABLE IF NOT EXISTS {} ({}) ON COMMIT PRESERVE ROWS", spec.staging, cols);
-        if (!exec_ok(st->conn, ddl.c_str(), detail, status)) {
+        if (!exec_ok(st->conn, staging_table_ddl(spec).c_str(), detail, status)) {
             return {write_status::retry, detail};
         }
-        std::string name = fmt::format("lt_merge_{}", i);
-        const auto sql = replace_all(spec.merge_sql, "{staging}", spec.staging);
-        result_ptr r{PQprepare(st->conn, name.c_str(), sql.c_str(), 0, nullptr)};
-        if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
-            return {write_status::retry, error_detail(st->conn, r.get(), "prepare merge for " + spec.name)};
-        }
-        st->merge_names.push_back(std::move(name));
+        // Statement 0 is the merge (lt_merge_I), the rest its post-merge statements (lt_after_I_K).
+        const auto statements = merge_statements(spec);
         std::vector<std::string> after;
-        for (std::size_t k = 0; k < spec.after_merge.size(); ++k) {
-            std::string aname = fmt::format("lt_after_{}_{}", i, k);
-            const auto asql = replace_all(spec.after_merge[k], "{staging}", spec.staging);
-            result_ptr ar{PQprepare(st->conn, aname.c_str(), asql.c_str(), 0, nullptr)};
-            if (PQresultStatus(ar.get()) != PGRES_COMMAND_OK) {
-                return {write_status::retry, error_detail(st->conn, ar.get(), "prepare post-merge for " + spec.name)};
+        for (std::size_t k = 0; k < statements.size(); ++k) {
+            std::string name = k == 0 ? fmt::format("lt_merge_{}", i) : fmt::format("lt_after_{}_{}", i, k - 1);
+            result_ptr r{PQprepare(st->conn, name.c_str(), statements[k].c_str(), 0, nullptr)};
+            if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+                return {write_status::retry,
+                    error_detail(st->conn, r.get(), (k == 0 ? "prepare merge for " : "prepare post-merge for ") + spec.name)};
             }
-            after.push_back(std::move(aname));
+            if (k == 0) {
+                st->merge_names.push_back(std::move(name));
+            } else {
+                after.push_back(std::move(name));
+            }
         }
         st->after_names.push_back(std::move(after));
         std::string names;

@@ -29,6 +29,12 @@ struct pg_sink_options {
 
 class counter;
 
+/// The statement that creates `spec`'s staging table in a writer session.
+[[nodiscard]] std::string staging_table_ddl(const table_spec& spec);
+/// `spec`'s merge, then its post-merge statements, with `{staging}` replaced: what each batch
+/// that staged rows for it runs (scripts/explain shows their plans on a large database).
+[[nodiscard]] std::vector<std::string> merge_statements(const table_spec& spec);
+
 namespace detail {
 struct pg_state; // libpq connection, prepared merges; defined in the .cpp.
 } // namespace detail
