@@ -6,6 +6,7 @@
 # meanwhile, and ingest's batch-write histogram sum and count.
 #
 #   bench/profile-statements.sh [RATE=2000] [SECONDS=16]
+#   bench/profile-statements.sh firehose [SECONDS]   # --firehose --history 0, as the throughput rows
 #
 # Environment: LEDGERTAP_BENCH_BUILD (default build/release; run scripts/bench --quick once to
 # build it).
@@ -35,7 +36,9 @@ conn="host=$PGHOST port=$PGPORT user=$PGUSER dbname=prof"
 "$build/ingest/ledgertap-ingest" --db "$conn" migrate >/dev/null
 psql -d prof -qAtX -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 
-"$build/sim/ledgertap-sim" --chain nano --frame-rate "$rate" --history 64 --seed 1 \
+sim_load=(--frame-rate "$rate" --history 64)
+[ "$rate" = firehose ] && sim_load=(--firehose --history 0)
+"$build/sim/ledgertap-sim" --chain nano "${sim_load[@]}" --seed 1 \
     --ports-file "$work/ports.json" > "$work/sim.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$work/ports.json" ] && break; sleep 0.1; done
