@@ -52,6 +52,25 @@ wait_rows() {
     done
 }
 
+# wait_written PORT TABLE TARGET TIMEOUT_S: polls ingest's metrics endpoint on 127.0.0.1:PORT until
+# ledgertap_rows_written_total{table="TABLE"} reaches TARGET (rows committed, counted by ingest);
+# fails on timeout or when ingest dies. Unlike wait_rows it costs the database nothing: a count(*)
+# of a million-row table every 0.3 s would slow the very load being measured.
+wait_written() {
+    local deadline=$((SECONDS + $4)) n
+    while :; do
+        n=$({ curl -sf "http://127.0.0.1:$1/metrics" || true; } |
+            awk -v t="ledgertap_rows_written_total{table=\"$2\"}" '$1 == t {printf "%.0f", $2}')
+        [ "${n:-0}" -lt "$3" ] || return 0
+        [ "$SECONDS" -lt "$deadline" ] || { echo "bench: timed out waiting for $3 rows written to $2 (${n:-0})" >&2; return 1; }
+        kill -0 "$ingest_pid" 2>/dev/null || { cat "$work/ingest.log" >&2; return 1; }
+        sleep 0.3
+    done
+}
+
+# with_metrics TOML PORT: TOML with ingest's metrics endpoint on 127.0.0.1:PORT.
+with_metrics() { printf '%s\n[metrics]\naddr = "127.0.0.1:%s"\n' "$1" "$2"; }
+
 # wait_stable SQL TIMEOUT_S: polls until SQL (a count) is above 0 and has not grown for 3 s.
 wait_stable() {
     local deadline=$((SECONDS + $2)) last=-1 same=0 now

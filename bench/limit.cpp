@@ -221,12 +221,15 @@ double load_copy(
     return seconds_since(t0);
 }
 
-/// Mode merge: messages (rows sharing a receipt time) sealed into batches as the writer seals
-/// them (max_groups messages or max_bytes, whichever first), each written by pg_sink.
+/// Mode merge: rows sharing a receipt time (milliseconds) form a group, sealed into batches as
+/// the writer seals messages: max_groups messages or max_bytes, whichever first, each batch written
+/// by pg_sink. A group holds every message received in its millisecond (dozens under a firehose),
+/// so it counts as its rows of `message_tables` (one row per message there; at least 1).
 double load_merge(
     const std::string& conninfo,
     const table_set& tables,
     std::vector<dumped_row>& rows,
+    const std::set<table_id>& message_tables,
     std::size_t max_groups,
     std::size_t max_bytes,
     std::size_t& batches) {
@@ -238,6 +241,7 @@ double load_merge(
     pg_sink sink{conninfo, tables, options};
     std::vector<row_group> batch;
     std::size_t batch_bytes = 0;
+    std::size_t batch_messages = 0;
     const auto flush = [&] {
         if (batch.empty()) {
             return;
@@ -248,20 +252,24 @@ double load_merge(
         ++batches;
         batch.clear();
         batch_bytes = 0;
+        batch_messages = 0;
     };
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < rows.size();) {
         row_group g;
         g.origin = "bench/limit";
         const auto key = rows[i].key;
+        std::size_t messages = 0;
         do {
+            messages += message_tables.contains(rows[i].table) ? 1 : 0;
             g.rows.push_back(
                 {rows[i].table, std::move(rows[i].line)}); // ends in '\n', as COPY sent it
             ++i;
         } while (i < rows.size() && key != 0 && rows[i].key == key);
         batch_bytes += g.bytes();
+        batch_messages += std::max<std::size_t>(messages, 1);
         batch.push_back(std::move(g));
-        if (batch.size() >= max_groups || batch_bytes >= max_bytes) {
+        if (batch_messages >= max_groups || batch_bytes >= max_bytes) {
             flush();
         }
     }
@@ -289,6 +297,11 @@ int run(int argc, char** argv) {
            "copy: COPY straight into the tables; merge: ledgertap's staging + merges")
         ->check(CLI::IsMember({"copy", "merge"}));
     app.add_option("--count", count_table, "table whose rows are counted for count_per_s");
+    std::vector<std::string> message_table_names;
+    app.add_option("--message-tables", message_table_names,
+           "merge: tables with one row per message received (default: the --count table), "
+           "which batches count against --batch-messages")
+        ->delimiter(',');
     app.add_option(
            "--batch-messages",
            max_groups,
@@ -382,7 +395,19 @@ int run(int argc, char** argv) {
         seconds = load_copy(dst.get(), targets, rows);
     } else {
         batches = 0;
-        seconds = load_merge(to, tables, rows, max_groups, max_bytes, batches);
+        if (message_table_names.empty()) {
+            message_table_names.push_back(count_table);
+        }
+        std::set<table_id> message_tables;
+        for (const auto& name : message_table_names) {
+            const auto& specs = tables.specs();
+            const auto it = std::find_if(specs.begin(), specs.end(), [&](const table_spec& t) { return t.name == name; });
+            if (it == specs.end()) {
+                throw std::runtime_error(fmt::format("--message-tables: no writer table {}", name));
+            }
+            message_tables.insert(static_cast<table_id>(it - specs.begin()));
+        }
+        seconds = load_merge(to, tables, rows, message_tables, max_groups, max_bytes, batches);
     }
     auto r = exec(dst.get(), fmt::format("SELECT count(*) FROM {}", count_table));
     const double count = std::stod(PQgetvalue(r.get(), 0, 0));

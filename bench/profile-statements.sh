@@ -7,6 +7,7 @@
 #
 #   bench/profile-statements.sh [RATE=2000] [SECONDS=16]
 #   bench/profile-statements.sh firehose [SECONDS]   # --firehose --history 0, as the throughput rows
+#   bench/profile-statements.sh solana-firehose [SECONDS]   # the Solana firehose
 #
 # Environment: LEDGERTAP_BENCH_BUILD (default build/release; run scripts/bench --quick once to
 # build it).
@@ -36,14 +37,15 @@ conn="host=$PGHOST port=$PGPORT user=$PGUSER dbname=prof"
 "$build/ingest/ledgertap-ingest" --db "$conn" migrate >/dev/null
 psql -d prof -qAtX -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 
-sim_load=(--frame-rate "$rate" --history 64)
+chain=nano sim_load=(--frame-rate "$rate" --history 64)
 [ "$rate" = firehose ] && sim_load=(--firehose --history 0)
-"$build/sim/ledgertap-sim" --chain nano "${sim_load[@]}" --seed 1 \
+[ "$rate" = solana-firehose ] && chain=solana sim_load=(--firehose)
+"$build/sim/ledgertap-sim" --chain "$chain" "${sim_load[@]}" --seed 1 \
     --ports-file "$work/ports.json" > "$work/sim.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$work/ports.json" ] && break; sleep 0.1; done
-nano_ws=$(sed -n 's/.*"nano_ws": *\([0-9]*\).*/\1/p' "$work/ports.json")
-"$build/ingest/ledgertap-ingest" --db "$conn" --nano-ws "ws://127.0.0.1:$nano_ws" \
+ws_port=$(sed -n "s/.*\"${chain}_ws\": *\([0-9]*\).*/\1/p" "$work/ports.json")
+"$build/ingest/ledgertap-ingest" --db "$conn" "--$chain-ws" "ws://127.0.0.1:$ws_port" \
     --metrics-addr 127.0.0.1:0 > "$work/ingest.log" 2>&1 &
 pids+=($!)
 sleep 4
@@ -55,6 +57,6 @@ psql -d prof -X -c "SELECT round(total_exec_time::numeric) AS total_ms, calls, r
 psql -d prof -qAtX -c "SELECT 'latency p50 / p99 ms: ' ||
     round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM pg_xact_commit_timestamp(xmin) - received_at) * 1000)::numeric, 1) || ' / ' ||
     round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM pg_xact_commit_timestamp(xmin) - received_at) * 1000)::numeric, 1)
-    FROM nano.blocks WHERE received_at > now() - make_interval(secs => $seconds - 2)"
+    FROM $([ "$chain" = nano ] && echo nano.blocks || echo solana.transactions) WHERE received_at > now() - make_interval(secs => $seconds - 2)"
 metrics_port=$(sed -n 's/.*readyz on port \([0-9]*\).*/\1/p' "$work/ingest.log" | head -1)
 curl -s "http://127.0.0.1:$metrics_port/metrics" | grep -E '^ledgertap_batch_seconds_(sum|count)'
