@@ -106,9 +106,15 @@ nano_tables register_nano_tables(table_set& tables) {
     t.election_votes = tables.add({"nano.election_votes", "lt_stage_nano_election_votes",
         {{"hash", "text"}, {"representative", "text"}, {"timestamp", "numeric(20,0)"},
             {"weight", "numeric(39,0)"}, {"source", "text"}, {"received_at", "timestamptz"}},
-        R"(INSERT INTO nano.election_votes (hash, representative, timestamp, weight, source, received_at)
-SELECT hash, representative, timestamp, weight, source, received_at FROM {staging}
-ON CONFLICT DO NOTHING)"});
+        // The vote with the greater timestamp wins (a final vote, 2^64-1, beats any other).
+        R"(INSERT INTO nano.election_votes AS e (hash, representative, timestamp, weight, source, received_at)
+SELECT DISTINCT ON (hash, representative) hash, representative, timestamp, weight, source, received_at
+FROM {staging}
+ORDER BY hash, representative, timestamp DESC, received_at
+ON CONFLICT (hash, representative) DO UPDATE SET
+    timestamp = excluded.timestamp, weight = excluded.weight, source = excluded.source,
+    received_at = excluded.received_at
+WHERE excluded.timestamp > e.timestamp)"});
     // A vote and the hashes it covers in one statement: nano.vote_blocks rows only for the votes
     // this statement stores, named by their new id (migrations/0012_vote_ids.sql), so a
     // re-broadcast vote (or a batch resent after an unknown COMMIT outcome) writes nothing twice.
@@ -117,19 +123,27 @@ ON CONFLICT DO NOTHING)"});
             {"is_final", "boolean"}, {"duration_code", "smallint"}, {"type", "text"},
             {"node_time", "timestamptz"}, {"received_at", "timestamptz"}, {"source", "text"},
             {"hashes", "text[]"}},
-        R"(WITH stored AS (
+        // First receipt wins: across batches the stored row stays; within one the earliest copy,
+        // and of copies received in the same millisecond the vote before its replay (the staging
+        // table's scan order is not the order rows went in).
+        R"(WITH batch AS (
+    SELECT DISTINCT ON (representative, signature) *
+    FROM {staging}
+    ORDER BY representative, signature, received_at,
+        CASE type WHEN 'vote' THEN 0 WHEN 'replay' THEN 1 WHEN 'indeterminate' THEN 2 ELSE 3 END
+), stored AS (
     INSERT INTO nano.votes (representative, signature, timestamp, is_final, duration_code, type,
         node_time, received_at, source)
     SELECT representative, signature, timestamp, is_final, duration_code, type, node_time, received_at, source
-    FROM {staging}
+    FROM batch
     ON CONFLICT DO NOTHING
     RETURNING id, representative, signature
 )
 INSERT INTO nano.vote_blocks (vote_id, hash)
 SELECT DISTINCT v.id, h.hash
 FROM stored AS v
-JOIN {staging} AS s ON s.representative = v.representative AND s.signature = v.signature
-CROSS JOIN LATERAL unnest(s.hashes) AS h(hash))"});
+JOIN batch AS b ON b.representative = v.representative AND b.signature = v.signature
+CROSS JOIN LATERAL unnest(b.hashes) AS h(hash))"});
     t.elections = tables.add({"nano.elections", "lt_stage_nano_elections",
         {{"hash", "text"}, {"event", "text"}, {"time", "timestamptz"}, {"received_at", "timestamptz"},
             {"source", "text"}},
