@@ -622,9 +622,11 @@ void nano_node::vote_tick() {
             }
         }
         if (!first.empty()) {
-            send_vote(rep, now & ~std::uint64_t{0xf}, 9, first, "vote");
+            // A replay is a vote the node has seen before: the same signed vote, delivered again.
+            std::vector<nano::bytes64> signatures;
+            send_vote(rep, now & ~std::uint64_t{0xf}, 9, first, "vote", signatures);
             if (uniform(flow_rng_) < 0.1) {
-                send_vote(rep, now & ~std::uint64_t{0xf}, 9, first, "replay");
+                send_vote(rep, now & ~std::uint64_t{0xf}, 9, first, "replay", signatures);
             }
         }
         if (!finals.empty()) {
@@ -646,17 +648,22 @@ void nano_node::send_vote(
     std::uint64_t timestamp,
     std::uint8_t duration,
     const std::vector<bytes32>& hashes,
-    std::string_view type) {
+    std::string_view type,
+    std::vector<nano::bytes64>& signatures) {
     const bytes32& key = ledger_.representatives()[rep];
-    for (std::size_t offset = 0; offset < hashes.size(); offset += max_vote_hashes) {
+    for (std::size_t offset = 0, k = 0; offset < hashes.size(); offset += max_vote_hashes, ++k) {
         const std::size_t n = std::min(max_vote_hashes, hashes.size() - offset);
-        nano::bytes64 signature{};
-        for (std::size_t i = 0; i < signature.size(); i += 8) {
-            const std::uint64_t x = flow_rng_();
-            for (std::size_t j = 0; j < 8; ++j) {
-                signature[i + j] = static_cast<std::uint8_t>(x >> (8 * j));
+        if (k == signatures.size()) {
+            nano::bytes64 drawn{};
+            for (std::size_t i = 0; i < drawn.size(); i += 8) {
+                const std::uint64_t x = flow_rng_();
+                for (std::size_t j = 0; j < 8; ++j) {
+                    drawn[i + j] = static_cast<std::uint8_t>(x >> (8 * j));
+                }
             }
+            signatures.push_back(drawn);
         }
+        const nano::bytes64& signature = signatures[k];
         std::string buffer = ws_frame::start_buffer(600 + 72 * n);
         nano::append_vote(
             buffer,

@@ -170,12 +170,25 @@ private:
         const nano::election_summary& summary,
         const std::vector<nano::vote_entry>& votes,
         std::array<ws_frame, 32>* cache);
+    /// Sends the vote of `rep` on `hashes`, one message per 255 hashes. Each message is signed
+    /// with the next of `signatures`, drawn (and appended) when there are not enough: passing
+    /// the signatures of an earlier call sends the very same votes again, as a replay is.
     void send_vote(
         std::size_t rep,
         std::uint64_t timestamp,
         std::uint8_t duration,
         const std::vector<nano::bytes32>& hashes,
-        std::string_view type);
+        std::string_view type,
+        std::vector<nano::bytes64>& signatures);
+    void send_vote(
+        std::size_t rep,
+        std::uint64_t timestamp,
+        std::uint8_t duration,
+        const std::vector<nano::bytes32>& hashes,
+        std::string_view type) {
+        std::vector<nano::bytes64> fresh;
+        send_vote(rep, timestamp, duration, hashes, type, fresh);
+    }
     void deliver(session_state& st, topic t, const ws_frame& frame);
     void emit(session_state& st, topic t, const ws_frame& frame);
     void flush_reorder(session_state& st);

@@ -164,6 +164,10 @@ TEST_CASE("nano ingest: every confirmed block stored once with exact fields, eve
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.blocks WHERE origin = 'websocket' AND height IS NULL") == 0);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.votes") > 0);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.vote_blocks") > 0);
+    // A replay is a vote seen before, delivered again: the first receipt (type vote) is kept.
+    CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.votes WHERE type = 'replay'") == 0);
+    CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.votes AS v WHERE NOT EXISTS "
+                               "(SELECT 1 FROM nano.vote_blocks AS vb WHERE vb.vote_id = v.id)") == 0);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.votes WHERE is_final AND timestamp = 18446744073709551615") > 0);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.elections WHERE event = 'started'") > 0);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.unconfirmed_blocks") > 0);
