@@ -140,7 +140,8 @@ explain_report() {
             "$rows" "$(date -u '+%Y-%m-%d %H:%M')"
         printf 'for its commands (taken from query/*.cpp at run time), executed once with realistic\n'
         printf 'parameters under auto_explain (ANALYZE, BUFFERS, nested statements). A point lookup or a\n'
-        printf -- '--since window reading a big table with a Seq Scan fails the script.\n\n'
+        printf -- '--since window reading a big table with a Seq Scan fails the script. So does one in any\n'
+        printf 'statement the writer runs per batch (EXPLAINed, not run: see Writer statements at the end).\n\n'
         printf '## Machine and data\n\n'
         printf -- '- %s, %s CPUs (shared with other jobs during the run), %s GiB RAM\n' \
             "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)" "$(nproc)" \
