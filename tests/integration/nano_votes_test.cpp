@@ -56,13 +56,20 @@ std::string vote_blocks(const scratch_database& db) {
         .value_or("NULL");
 }
 
+/// A migrated database and a pg_sink with the writer's Nano tables.
+struct nano_writer {
+    scratch_database db;
+    ingest::table_set tables;
+    ingest::nano_tables t = ingest::register_nano_tables(tables);
+    ingest::pg_sink sink{db.conninfo(), tables};
+
+    explicit nano_writer(std::string_view label) : db{label} { db.migrate(); }
+};
+
 TEST_CASE("nano votes: each vote's hashes are stored once, by vote id, whatever is re-sent",
     "[integration][nano]") {
-    scratch_database db{"nano_votes"};
-    db.migrate();
-    ingest::table_set tables;
-    const auto t = ingest::register_nano_tables(tables);
-    ingest::pg_sink sink{db.conninfo(), tables};
+    nano_writer w{"nano_votes"};
+    auto& [db, tables, t, sink] = w;
 
     // One batch: vote A and its replay (the same signed vote) received in the same millisecond,
     // the replay staged first; vote B sharing block 2 with A; B's replay a millisecond earlier.
@@ -113,11 +120,8 @@ ingest::row_group election_vote(const ingest::nano_tables& t, const std::string&
 
 TEST_CASE("nano election votes: the vote with the greater timestamp wins, within a batch and across",
     "[integration][nano]") {
-    scratch_database db{"nano_election_votes"};
-    db.migrate();
-    ingest::table_set tables;
-    const auto t = ingest::register_nano_tables(tables);
-    ingest::pg_sink sink{db.conninfo(), tables};
+    nano_writer w{"nano_election_votes"};
+    auto& [db, tables, t, sink] = w;
     constexpr std::uint64_t final_vote = 18446744073709551615ULL;
     const auto stored = [&] {
         return query_scalar(db.conninfo(),
