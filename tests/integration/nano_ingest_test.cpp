@@ -250,9 +250,18 @@ TEST_CASE("nano ingest: a dropped connection is re-established and resubscribed,
     const auto conns = count(db.conninfo(), "SELECT count(*) FROM ledgertap.connections");
     CHECK(conns >= 3);
     CHECK(count(db.conninfo(), "SELECT count(*) FROM ledgertap.connections WHERE close_code = 1006") >= 2);
-    // Confirmations kept arriving over the WebSocket after the last reconnect (resubscribed).
+    // Confirmations kept arriving over the WebSocket after reconnects (resubscribed). Every
+    // connection but the last was cut after 700 frames, so it was open while blocks were produced;
+    // the simulator sends confirmations only to a subscriber. The last one may open after
+    // production ended (seen: one confirmation on it), so the stored rows are counted from the
+    // connection before it.
+    for (std::size_t i = 1; i + 1 < truth.nano_connections.size(); ++i) {
+        INFO("connection " << i);
+        const auto& sent = truth.nano_connections[i].sent;
+        CHECK((sent.count("confirmation") != 0 && sent.at("confirmation") > 0));
+    }
     CHECK(count(db.conninfo(), "SELECT count(*) FROM nano.blocks b WHERE origin = 'websocket' AND received_at > "
-                               "(SELECT max(opened_at) FROM ledgertap.connections)") > 0);
+                               "(SELECT opened_at FROM ledgertap.connections ORDER BY opened_at DESC OFFSET 1 LIMIT 1)") > 0);
 }
 
 TEST_CASE("nano ingest: PostgreSQL stopped for ten seconds mid-stream loses nothing that was received") {
