@@ -87,6 +87,9 @@ wait_stable() {
     done
 }
 
+# cpu_seconds PID: user + system CPU time a running process has used, seconds.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+
 # vm_hwm_mib PID: peak resident set size of a process, MiB.
 vm_hwm_mib() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
