@@ -97,11 +97,11 @@ private:
     /// Stages and merges `groups` inside the open transaction; rows_per_table gets what it staged.
     std::optional<step_failure> apply(
         std::span<const row_group* const> groups, std::vector<std::size_t>& rows_per_table);
-    /// Inside the open transaction, before COMMIT: DELETE FROM the staging tables with rows in
-    /// `delete_rows_of` (indexed by table; empty: none), and TRUNCATE instead every table whose
-    /// staged bytes reached options_.staging_truncate_bytes. `truncated` gets those tables, whose
-    /// counters committed_truncates() resets once COMMIT succeeded. One round trip.
-    bool empty_staging(
+    /// Ends the open transaction: DELETE FROM the staging tables with rows in `delete_rows_of`
+    /// (indexed by table; empty: none), TRUNCATE instead every table whose staged bytes reached
+    /// options_.staging_truncate_bytes, then COMMIT, in one round trip. `truncated` gets those
+    /// tables, whose counters committed_truncates() resets once this returned true.
+    bool empty_staging_and_commit(
         const std::vector<std::size_t>& delete_rows_of,
         std::vector<std::size_t>& truncated,
         std::string& detail);
