@@ -195,7 +195,7 @@ write_result pg_sink::ensure_connected() {
     return {};
 }
 
-std::optional<pg_sink::step_failure> pg_sink::apply(
+std::optional<pg_sink::step_failure> pg_sink::apply(std::string_view opening,
     std::span<const row_group* const> groups, std::vector<std::size_t>& rows_per_table) {
     PGconn* conn = state_->conn;
     auto failed = [&](const PGresult* res, std::size_t table, std::string what) {
@@ -213,72 +213,76 @@ std::optional<pg_sink::step_failure> pg_sink::apply(
         }
     }
     rows_per_table.assign(tables_.size(), 0);
+
+    // The whole step is one simple query: `opening`, a COPY FROM STDIN per table used, then every
+    // merge and post-merge statement as EXECUTEs of the prepared statements. PostgreSQL runs them
+    // in order and stops at the first error; the data of each COPY is sent when the server asks
+    // for it. Round trips: one per table used plus one, where a statement each cost 2 per table
+    // plus 3 (bench/REPORT.md, database round-trip latency).
+    struct statement {
+        std::size_t table;
+        std::string what;
+        bool copy;
+    };
+    std::vector<statement> statements;
+    std::string sql{opening};
+    statements.push_back({0, std::string{opening}, false});
     for (std::size_t t = 0; t < by_table.size(); ++t) {
         rows_per_table[t] = by_table[t].size();
-        if (by_table[t].empty()) {
-            continue;
-        }
-        const auto& spec = tables_.specs()[t];
-        {
-            result_ptr r{PQexec(conn, state_->copy_sql[t].c_str())};
-            if (PQresultStatus(r.get()) != PGRES_COPY_IN) {
-                return failed(r.get(), t, "COPY " + spec.staging);
-            }
-        }
-        for (const auto* line : by_table[t]) {
-            state_->staged_bytes[t] += line->size() + heap_tuple_overhead;
-            if (PQputCopyData(conn, line->data(), static_cast<int>(line->size())) != 1) {
-                return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY data"), t};
-            }
-        }
-        if (PQputCopyEnd(conn, nullptr) != 1) {
-            return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY end"), t};
-        }
-        result_ptr end{PQgetResult(conn)};
-        std::optional<step_failure> copy_failure;
-        if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
-            copy_failure = failed(end.get(), t, "COPY into " + spec.name);
-        }
-        while (PGresult* extra = PQgetResult(conn)) {
-            PQclear(extra);
-        }
-        if (copy_failure) {
-            return copy_failure;
+        if (!by_table[t].empty()) {
+            sql += fmt::format(";{}", state_->copy_sql[t]);
+            statements.push_back({t, "COPY into " + tables_.specs()[t].name, true});
         }
     }
-    // Every merge and post-merge statement of the tables used, in one round trip: one simple
-    // query of EXECUTEs of the prepared statements. PostgreSQL runs them in order and stops at the
-    // first error; a result comes back per statement, so the failing one names its table. (One
-    // round trip per statement cost ~10 of a batch's ~28 at 2,000 msg/s: bench/REPORT.md.)
-    std::string merges;
-    std::vector<std::pair<std::size_t, std::string>> statements; // table, what, in order
     for (std::size_t t = 0; t < by_table.size(); ++t) {
         if (by_table[t].empty()) {
             continue;
         }
-        merges += fmt::format("EXECUTE {};", state_->merge_names[t]);
-        statements.emplace_back(t, "merge into " + tables_.specs()[t].name);
+        sql += fmt::format(";EXECUTE {}", state_->merge_names[t]);
+        statements.push_back({t, "merge into " + tables_.specs()[t].name, false});
         for (const auto& aname : state_->after_names[t]) {
-            merges += fmt::format("EXECUTE {};", aname);
-            statements.emplace_back(t, "post-merge for " + tables_.specs()[t].name);
+            sql += fmt::format(";EXECUTE {}", aname);
+            statements.push_back({t, "post-merge for " + tables_.specs()[t].name, false});
         }
     }
-    if (statements.empty()) {
-        return std::nullopt;
-    }
-    if (PQsendQuery(conn, merges.c_str()) != 1) {
-        return step_failure{write_status::retry, error_detail(conn, nullptr, "merge"), statements.front().first};
+    if (PQsendQuery(conn, sql.c_str()) != 1) {
+        return step_failure{write_status::retry, error_detail(conn, nullptr, opening), 0};
     }
     std::optional<step_failure> failure;
-    std::size_t k = 0;
+    std::size_t k = 0; // the statement whose result comes next
     while (PGresult* raw = PQgetResult(conn)) {
         const result_ptr r{raw};
+        const auto& current = statements[std::min(k, statements.size() - 1)];
+        if (PQresultStatus(r.get()) == PGRES_COPY_IN) {
+            // The server waits for this COPY's rows; the COPY's own result follows them.
+            if (!current.copy || failure) {
+                // Not a COPY of ours: refused rather than fed, so it fails and stores nothing.
+                if (PQputCopyEnd(conn, "ledgertap: unexpected COPY") != 1) {
+                    return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY end"), current.table};
+                }
+                continue;
+            }
+            const auto t = current.table;
+            for (const auto* line : by_table[t]) {
+                state_->staged_bytes[t] += line->size() + heap_tuple_overhead;
+                if (PQputCopyData(conn, line->data(), static_cast<int>(line->size())) != 1) {
+                    return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY data"), t};
+                }
+            }
+            if (PQputCopyEnd(conn, nullptr) != 1) {
+                return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY end"), t};
+            }
+            continue;
+        }
         const auto st = PQresultStatus(r.get());
         if (!failure && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-            const auto& [table, what] = statements[std::min(k, statements.size() - 1)];
-            failure = failed(r.get(), table, what);
+            failure = failed(r.get(), current.table, current.what);
         }
         ++k;
+    }
+    if (!failure && k != statements.size()) {
+        // Fewer results than statements without an error: the connection went away mid-query.
+        failure = step_failure{write_status::retry, error_detail(conn, nullptr, statements[std::min(k, statements.size() - 1)].what), 0};
     }
     return failure;
 }
@@ -348,17 +352,13 @@ write_result pg_sink::write(std::span<const row_group> batch) noexcept {
             return c;
         }
         std::string detail;
-        write_status status = write_status::retry;
-        if (!exec_ok(state_->conn, "BEGIN", detail, status)) {
-            return abandon(status, detail);
-        }
         std::vector<const row_group*> groups;
         groups.reserve(batch.size());
         for (const auto& g : batch) {
             groups.push_back(&g);
         }
         std::vector<std::size_t> rows;
-        if (auto f = apply(groups, rows)) {
+        if (auto f = apply("BEGIN", groups, rows)) {
             return abandon(f->status, std::move(f->detail));
         }
         // Empty what this batch staged before COMMIT, so the next batch merges only its own rows.
@@ -404,10 +404,7 @@ write_result pg_sink::write_isolated(
             for (const auto i : part) {
                 groups.push_back(&batch[i]);
             }
-            if (!exec_ok(conn, "SAVEPOINT lt_isolate", detail, status)) {
-                return abandon(write_status::retry, detail);
-            }
-            auto failure = apply(groups, rows);
+            auto failure = apply("SAVEPOINT lt_isolate", groups, rows);
             if (!failure) {
                 // Empty the staging tables this part used, so the next part merges only its own.
                 for (std::size_t t = 0; t < rows.size(); ++t) {

@@ -95,7 +95,7 @@ private:
     write_result guarded(Body&& body) noexcept;
     write_result ensure_connected();
     /// Stages and merges `groups` inside the open transaction; rows_per_table gets what it staged.
-    std::optional<step_failure> apply(
+    std::optional<step_failure> apply(std::string_view opening,
         std::span<const row_group* const> groups, std::vector<std::size_t>& rows_per_table);
     /// Ends the open transaction: DELETE FROM the staging tables with rows in `delete_rows_of`
     /// (indexed by table; empty: none), TRUNCATE instead every table whose staged bytes reached
