@@ -94,7 +94,9 @@ private:
     template<typename Body>
     write_result guarded(Body&& body) noexcept;
     write_result ensure_connected();
-    /// Stages and merges `groups` inside the open transaction; rows_per_table gets what it staged.
+    /// Runs `opening` (BEGIN, or a SAVEPOINT inside the open transaction), then stages and merges
+    /// `groups`, all as one simple query: a round trip per table used plus one. rows_per_table gets
+    /// what it staged; a failure names the statement and table that failed.
     std::optional<step_failure> apply(std::string_view opening,
         std::span<const row_group* const> groups, std::vector<std::size_t>& rows_per_table);
     /// Ends the open transaction: DELETE FROM the staging tables with rows in `delete_rows_of`
