@@ -139,6 +139,7 @@ TEST_CASE(
     REQUIRE(refused.size() == 3);
     CHECK(refused[0].empty());
     CHECK(refused[1].find("checked_v_check") != std::string::npos);
+    CHECK(refused[1].find("merge into test.checked") != std::string::npos);
     CHECK(refused[2].empty());
     CHECK(sum_of(db, 100) == "1/5");
     CHECK(scalar(db, "SELECT string_agg(k::text, ',' ORDER BY k) FROM checked") == "1,2,3,4,5,7,8");
@@ -152,6 +153,43 @@ TEST_CASE(
     CHECK(sum_of(db, 101) == "1/5");
     CHECK(seen_since(db, mark) == "sums:1 checked:1");
     CHECK(scalar(db, "SELECT count(*) FROM checked") == "8");
+    CHECK(sink.connects() == 1);
+}
+
+TEST_CASE(
+    "pg_sink: a row its staging COPY refuses is isolated and named by that COPY, the rows staged "
+    "before and after it in the same query are stored",
+    "[ingest][pg_sink]") {
+    scratch_database db{"pg_sink_copy_refused"};
+    const auto tables = make_tables(db);
+    ingest::pg_sink sink{db.conninfo(), tables};
+
+    // One query stages sums, then checked (whose second group is not an integer), then merges.
+    row_group bad;
+    bad.origin = "test";
+    bad.rows.push_back(row{checked_table, "20\tnot-a-number\n"});
+    std::vector<row_group> batch{group(sum_table, 1, 3, 1), group(checked_table, 10, 2, 1), bad,
+        group(checked_table, 30, 1, 1)};
+    const auto whole = sink.write(batch);
+    REQUIRE(whole.status == write_status::reject);
+    CHECK(whole.detail.find("COPY into test.checked") != std::string::npos);
+    CHECK(scalar(db, "SELECT count(*) FROM sums") == "0");
+
+    std::vector<std::string> refused;
+    REQUIRE(sink.write_isolated(batch, refused).status == write_status::ok);
+    REQUIRE(refused.size() == 4);
+    CHECK(refused[0].empty());
+    CHECK(refused[1].empty());
+    CHECK(refused[2].find("COPY into test.checked") != std::string::npos);
+    CHECK(refused[2].find("not-a-number") != std::string::npos);
+    CHECK(refused[3].empty());
+    CHECK(scalar(db, "SELECT string_agg(k::text, ',' ORDER BY k) FROM sums") == "1,2,3");
+    CHECK(scalar(db, "SELECT string_agg(k::text, ',' ORDER BY k) FROM checked") == "10,11,30");
+
+    // The connection and the staging tables are clean for the next batch.
+    std::vector<row_group> next{group(checked_table, 40, 1, 1)};
+    REQUIRE(sink.write(next).status == write_status::ok);
+    CHECK(scalar(db, "SELECT count(*) FROM checked") == "4");
     CHECK(sink.connects() == 1);
 }
 
