@@ -49,16 +49,21 @@ void add_nano_gap_detection(table_set& tables, const nano_tables& nano, bool bac
     // 1. Gaps: runs before the accounts update, so "known account" means known before this batch.
     //    The blocks merge has already run: a previous block staged in the same batch is stored.
     //    Staging columns are text and nano.blocks.hash is char(64): compared as text, the
-    //    lookup cannot use blocks_pkey and every batch scanned all of nano.blocks.
+    //    lookup cannot use blocks_pkey and every batch scanned all of nano.blocks. A previous
+    //    block staged in this very batch is looked for first, in a hash of the batch: a burst of
+    //    long chains from few accounts (spam waves; the firehose's 32 accounts) stages nearly every
+    //    previous block alongside, which spares each an index probe and a heap visit of rows too
+    //    fresh for the visibility map (EXPLAIN ANALYZE at 5,000 such blocks: 35 -> 12 ms).
     const std::string known = backfill_unknown ? "true" : "(a.account IS NOT NULL AND s.height > a.history_start_height)";
     spec.after_merge.push_back(R"(INSERT INTO ledgertap.gaps (chain, source, kind, account, first_slot, last_slot, anchor_hash)
 SELECT 'nano', s.source, 'nano_account_chain', s.account,
     COALESCE((SELECT max(p.height) FROM nano.blocks p WHERE p.account = s.account AND p.height < s.height), 0) + 1,
     s.height - 1, s.hash
-FROM (SELECT DISTINCT ON (hash) * FROM {staging}) s
+FROM (SELECT DISTINCT ON (hash) hash, account, previous, height, source FROM {staging}) s
 LEFT JOIN nano.accounts a ON a.account = s.account
 WHERE s.previous <> '0000000000000000000000000000000000000000000000000000000000000000'
   AND s.height IS NOT NULL AND s.height > 1
+  AND NOT EXISTS (SELECT 1 FROM {staging} q WHERE q.hash = s.previous)
   AND NOT EXISTS (SELECT 1 FROM nano.blocks p WHERE p.hash = s.previous::char(64))
   AND )" + known + R"(
 ON CONFLICT ON CONSTRAINT gaps_natural_key DO NOTHING)");
