@@ -217,8 +217,8 @@ std::optional<pg_sink::step_failure> pg_sink::apply(std::string_view opening,
     // The whole step is one simple query: `opening`, a COPY FROM STDIN per table used, then every
     // merge and post-merge statement as EXECUTEs of the prepared statements. PostgreSQL runs them
     // in order and stops at the first error; the data of each COPY is sent when the server asks
-    // for it. Round trips: one per table used plus one, where a statement each cost 2 per table
-    // plus 3 (bench/REPORT.md, database round-trip latency).
+    // for it. Round trips: one per table used plus one; a round trip per statement cost ~40 ms of
+    // p50 per ms of database distance (bench/REPORT.md, database round-trip latency).
     struct statement {
         std::size_t table;
         std::string what;
@@ -250,9 +250,10 @@ std::optional<pg_sink::step_failure> pg_sink::apply(std::string_view opening,
     }
     std::optional<step_failure> failure;
     std::size_t k = 0; // the statement whose result comes next
+    const auto at = [&](std::size_t i) -> const statement& { return statements[std::min(i, statements.size() - 1)]; };
     while (PGresult* raw = PQgetResult(conn)) {
         const result_ptr r{raw};
-        const auto& current = statements[std::min(k, statements.size() - 1)];
+        const auto& current = at(k);
         if (PQresultStatus(r.get()) == PGRES_COPY_IN) {
             // The server waits for this COPY's rows; the COPY's own result follows them.
             if (!current.copy || failure) {
@@ -282,7 +283,7 @@ std::optional<pg_sink::step_failure> pg_sink::apply(std::string_view opening,
     }
     if (!failure && k != statements.size()) {
         // Fewer results than statements without an error: the connection went away mid-query.
-        failure = step_failure{write_status::retry, error_detail(conn, nullptr, statements[std::min(k, statements.size() - 1)].what), 0};
+        failure = step_failure{write_status::retry, error_detail(conn, nullptr, at(k).what), at(k).table};
     }
     return failure;
 }
@@ -406,17 +407,17 @@ write_result pg_sink::write_isolated(
             }
             auto failure = apply("SAVEPOINT lt_isolate", groups, rows);
             if (!failure) {
-                // Empty the staging tables this part used, so the next part merges only its own.
+                // Empty the staging tables this part used, so the next part merges only its own,
+                // and release the savepoint, in one round trip.
+                std::string sql;
                 for (std::size_t t = 0; t < rows.size(); ++t) {
-                    if (rows[t] == 0) {
-                        continue;
-                    }
-                    committed_rows[t] += rows[t];
-                    if (!exec_ok(conn, state_->clear_sql[t].c_str(), detail, status)) {
-                        return abandon(write_status::retry, detail);
+                    if (rows[t] != 0) {
+                        committed_rows[t] += rows[t];
+                        sql += state_->clear_sql[t] + "; ";
                     }
                 }
-                if (!exec_ok(conn, "RELEASE SAVEPOINT lt_isolate", detail, status)) {
+                sql += "RELEASE SAVEPOINT lt_isolate";
+                if (!exec_ok(conn, sql.c_str(), detail, status)) {
                     return abandon(write_status::retry, detail);
                 }
                 continue;
