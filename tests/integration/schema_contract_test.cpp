@@ -576,7 +576,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the cheap format checks of 0008 accept exactly what the original regexes accepted",
+    "the cheap format checks of 0008 and 0013 accept exactly what the original regexes accepted",
     "[integration][schema][checks]") {
     const auto& db = migrated();
     // Each candidate is judged by the new function and by the regex it replaced (0002, 0003);
@@ -592,7 +592,8 @@ TEST_CASE(
         "(replace('{2}', 'nano_', 'node_')), ('{3}'), ('{3}0'), (replace('{3}', 'V', 'I')), "
         "(left('{3}', 31)), (left('{3}', 32)), ('{3}{3}'), ('{3}{3}{3}'), "
         "(repeat('1', 64)), (repeat('1', 88)), (repeat('1', 89)), ('abcdef0123456789'), "
-        "('ABCDEF0123456789'), ('abcdef012345678'), ('legacy'), ('0'), ('12'), ('-1'), ('1a')",
+        "('ABCDEF0123456789'), ('abcdef012345678'), ('legacy'), ('0'), ('12'), ('-1'), ('1a'), "
+        "('{0}{0}'), (lower('{0}{0}'))",
         hex64, hex64.substr(0, 63), address, vote_key);
     const auto disagreements = query_scalar(
         db.conninfo(),
@@ -609,7 +610,15 @@ TEST_CASE(
             "('hex64 upper', ledgertap.is_hex(v, 64, true), v ~ '^[0-9A-F]{{64}}$'), "
             "('hex16 lower', ledgertap.is_hex(v, 16, false), v ~ '^[0-9a-f]{{16}}$'), "
             "('version', v = 'legacy' OR (v <> '' AND v !~ '[^0-9]'), "
-            "v = 'legacy' OR v ~ '^[0-9]+$')) t(f, fast, original) "
+            "v = 'legacy' OR v ~ '^[0-9]+$'), "
+            // The char(n) overloads of 0013 against the regex on the cast-to-text value that
+            // the constraints checked before (padding stripped).
+            "('is_hash char(64)', nano.is_hash(v::char(64)), "
+            "(v::char(64))::text ~ '^[0-9A-F]{{64}}$'), "
+            "('hex128 upper char(128)', ledgertap.is_hex(v::char(128), 128, true), "
+            "(v::char(128))::text ~ '^[0-9A-F]{{128}}$'), "
+            "('hex16 lower char(16)', ledgertap.is_hex(v::char(16), 16, false), "
+            "(v::char(16))::text ~ '^[0-9a-f]{{16}}$')) t(f, fast, original) "
             "WHERE fast IS DISTINCT FROM original",
             candidates));
     CHECK(disagreements == std::nullopt);
@@ -622,9 +631,11 @@ TEST_CASE(
                 "nano.is_address(v)) || '/' || count(*) FILTER (WHERE solana.is_pubkey(v)) || "
                 "'/' || count(*) FILTER (WHERE ledgertap.is_hex(v, 16, false)) || '/' || "
                 "count(*) FILTER (WHERE solana.is_signature(v)) || '/' || count(*) FILTER "
-                "(WHERE nano.is_node_id(v)) || '/' || count(*) FROM ({}) c(v)",
+                "(WHERE nano.is_node_id(v)) || '/' || count(*) FILTER (WHERE "
+                "nano.is_hash(v::char(64))) || '/' || count(*) FILTER (WHERE "
+                "ledgertap.is_hex(v::char(128), 128, true)) || '/' || count(*) FROM ({}) c(v)",
                 candidates))
-        == "2/2/2/1/6/1/35");
+        == "2/2/2/1/6/1/6/1/37");
 }
 
 TEST_CASE(
