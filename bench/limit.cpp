@@ -238,6 +238,7 @@ double load_merge(
     });
     pg_sink_options options;
     options.application_name = "ledgertap-bench-limit";
+    options.work_mem_kb = work_mem_for_batch(max_bytes); // as ingest sets it
     pg_sink sink{conninfo, tables, options};
     std::vector<row_group> batch;
     std::size_t batch_bytes = 0;

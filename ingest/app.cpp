@@ -60,6 +60,7 @@ int run_ingest(const config& cfg) {
 
     pg_sink_options so;
     so.synchronous_commit = cfg.writer.synchronous_commit;
+    so.work_mem_kb = work_mem_for_batch(cfg.writer.batch_max_bytes);
     const std::string conninfo =
         resolve_conninfo(cfg.database.empty() ? std::nullopt : std::optional<std::string>{cfg.database}).conninfo;
     pg_sink sink{conninfo, tables, so};

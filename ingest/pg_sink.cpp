@@ -125,6 +125,11 @@ std::vector<std::string> merge_statements(const table_spec& spec) {
     return out;
 }
 
+std::size_t work_mem_for_batch(std::size_t batch_max_bytes) noexcept {
+    constexpr std::size_t server_default_kb = 4096;
+    return std::max(server_default_kb, batch_max_bytes / 1024 * 2);
+}
+
 pg_sink::pg_sink(std::string conninfo, const table_set& tables, pg_sink_options options)
     : conninfo_(std::move(conninfo)), tables_(tables), options_(std::move(options)) {
     for (const auto& spec : tables_.specs()) {
@@ -149,10 +154,13 @@ write_result pg_sink::ensure_connected() {
     }
     std::string detail;
     write_status status = write_status::retry;
-    const std::string setup = fmt::format(
+    std::string setup = fmt::format(
         "SET application_name = '{}'; SET statement_timeout = {}; SET synchronous_commit = {};",
         options_.application_name, options_.statement_timeout.count(),
         options_.synchronous_commit ? "on" : "off");
+    if (options_.work_mem_kb > 0) {
+        setup += fmt::format(" SET work_mem = '{}kB';", options_.work_mem_kb);
+    }
     if (!exec_ok(st->conn, setup.c_str(), detail, status)) {
         return {write_status::retry, detail};
     }

@@ -25,7 +25,15 @@ struct pg_sink_options {
     /// much less than TRUNCATE (a new file per table); a larger bound makes every merge scan more
     /// dead pages. 256 KiB measured as good as 1 MiB and better than 4 MiB.
     std::size_t staging_truncate_bytes = std::size_t{256} << 10U;
+    /// SET work_mem for the session, in kB (0: the server's setting). The merges sort a batch's
+    /// staged rows (DISTINCT ON), and with PostgreSQL's default of 4 MB a batch of 5,000
+    /// confirmations (a 4.4 MB sort) went to a temporary file; see work_mem_for_batch.
+    std::size_t work_mem_kb = 0;
 };
+
+/// work_mem (kB) for a writer whose batches hold at most `batch_max_bytes` of COPY text: twice
+/// that, for the sort's tuple overhead, and never below PostgreSQL's default of 4 MB.
+[[nodiscard]] std::size_t work_mem_for_batch(std::size_t batch_max_bytes) noexcept;
 
 class counter;
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -284,6 +285,63 @@ TEST_CASE(
     REQUIRE(sink.write(b3).status == write_status::ok);
     CHECK(seen_since(db, mark) == "sums:50");
     CHECK(scalar(db, "SELECT count(*) FROM sums WHERE n = 3 AND total = 6") == "50");
+}
+
+TEST_CASE(
+    "pg_sink: the merges run with the work_mem the options give, enough to sort a default "
+    "batch in memory",
+    "[ingest][pg_sink]") {
+    CHECK(ingest::work_mem_for_batch(std::size_t{8} << 20U) == 16384);
+    CHECK(ingest::work_mem_for_batch(std::size_t{1} << 20U) == 4096);
+
+    scratch_database db{"pg_sink_work_mem"};
+    // A merge that sorts its staged rows as the Nano merges do (DISTINCT ON over wide rows), and
+    // a post-merge statement that records the sink session's work_mem.
+    exec_sql(
+        db.conninfo(),
+        "CREATE TABLE wide (k integer PRIMARY KEY, pad text NOT NULL);"
+        "CREATE TABLE session (id bigserial PRIMARY KEY, work_mem text NOT NULL)");
+    ingest::table_set tables;
+    tables.add(
+        {"test.wide",
+         "lt_stage_test_wide",
+         {{"k", "integer"}, {"pad", "text"}},
+         "INSERT INTO wide (k, pad) SELECT DISTINCT ON (k) k, pad FROM {staging} ORDER BY k, pad "
+         "ON CONFLICT (k) DO UPDATE SET pad = excluded.pad",
+         {"INSERT INTO session (work_mem) SELECT current_setting('work_mem')"}});
+    // 5,000 rows of ~900 bytes, as a default batch of confirmations: about 4.5 MB to sort.
+    row_group g;
+    g.origin = "test";
+    for (int k = 0; k < 5000; ++k) {
+        const std::string pad(900, static_cast<char>('a' + k % 26));
+        g.rows.push_back(row{0, fmt::format("{}\t{}\n", k, pad)});
+    }
+    const std::vector<row_group> batch{g};
+    const auto merged_with = [&](std::size_t work_mem_kb) {
+        ingest::pg_sink_options options;
+        options.work_mem_kb = work_mem_kb;
+        ingest::pg_sink sink{db.conninfo(), tables, options};
+        REQUIRE(sink.write(batch).status == write_status::ok);
+        return scalar(db, "SELECT work_mem FROM session ORDER BY id DESC LIMIT 1");
+    };
+    CHECK(merged_with(0) == "4MB"); // the server's default
+    CHECK(merged_with(ingest::work_mem_for_batch(std::size_t{8} << 20U)) == "16MB");
+
+    // Why: the same sort over the same 5,000 rows goes to disk with 4 MB and not with 16 MB.
+    const auto sort_method = [&](const char* work_mem) {
+        const auto plan = scalar(
+            db,
+            fmt::format(
+                "SET LOCAL work_mem = '{}'; EXPLAIN (ANALYZE, FORMAT JSON) SELECT DISTINCT ON "
+                "(k) k, pad FROM wide ORDER BY k, pad",
+                work_mem));
+        const auto at = plan.find("\"Sort Method\": \"");
+        REQUIRE(at != std::string::npos);
+        const auto from = at + std::string_view{"\"Sort Method\": \""}.size();
+        return plan.substr(from, plan.find('"', from) - from);
+    };
+    CHECK(sort_method("4MB") == "external merge");
+    CHECK(sort_method("16MB") == "quicksort");
 }
 
 } // namespace
