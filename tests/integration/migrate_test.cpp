@@ -389,6 +389,59 @@ TEST_CASE(
         "INSERT INTO nano.vote_blocks (vote_id, hash) SELECT vote_id, hash FROM nano.vote_blocks LIMIT 1"));
 }
 
+TEST_CASE(
+    "0013 and 0014 apply over stored blocks: the char(n) checks validate them, the previous index "
+    "goes, and one an operator re-creates stays",
+    "[integration][migrate]") {
+    test::scratch_database db{"migrate_char_checks"};
+    temp_dir tmp;
+    const fs::path dir = copy_migrations(tmp);
+    const fs::path held = tmp.path() / "held";
+    fs::create_directory(held);
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().filename().string() > "0013") {
+            fs::rename(entry.path(), held / entry.path().filename());
+        }
+    }
+    db.migrate(dir);
+    const std::string block = "INSERT INTO nano.blocks (hash, account, previous, type, link, signature, work, "
+                              "origin, source, received_at) VALUES ('"
+        + std::string(64, 'A') + "', 'nano_1111111111111111111111111111111111111111111111111111hifc8npp', '"
+        + std::string(64, '0') + "', 'open', '" + std::string(64, 'B') + "', '" + std::string(128, 'C')
+        + "', '" + std::string(16, 'f') + "', 'websocket', 's', now())";
+    test::exec_sql(db.conninfo(), block);
+    REQUIRE(test::query_scalar(db.conninfo(), "SELECT to_regclass('nano.blocks_previous_idx') IS NOT NULL") == "t");
+    const std::string checks
+        = "SELECT count(*) FILTER (WHERE NOT convalidated) || '/' || count(*) FILTER (WHERE "
+          "pg_get_constraintdef(oid) ~ 'is_(hash|hex)\\(\\(') FROM pg_constraint WHERE contype = 'c' "
+          "AND connamespace = 'nano'::regnamespace";
+    REQUIRE(test::query_scalar(db.conninfo(), checks) == "0/26"); // the 26 checks 0013 re-creates
+
+    for (const auto& entry : fs::directory_iterator(held)) {
+        fs::rename(entry.path(), dir / entry.path().filename());
+    }
+    const migrate_report report = apply_migrations(db.conninfo(), dir);
+    REQUIRE(report.applied.size() >= 2);
+    // Every constraint is validated, and none of nano's format checks casts its column any more.
+    CHECK(test::query_scalar(db.conninfo(), checks) == "0/0");
+    CHECK(test::query_scalar(db.conninfo(), "SELECT to_regclass('nano.blocks_previous_idx') IS NULL") == "t");
+    // The checks still refuse what they refused: a short hash (padded with spaces) and lower-case
+    // signature.
+    const auto with = [](std::string sql, const std::string& from, const std::string& to) {
+        return sql.replace(sql.find(from), from.size(), to);
+    };
+    const std::string other = with(block, std::string(64, 'A'), std::string(64, 'D'));
+    test::exec_sql(db.conninfo(), other);
+    CHECK_THROWS(test::exec_sql(db.conninfo(), with(block, std::string(64, 'A'), "ABC")));
+    CHECK_THROWS(test::exec_sql(db.conninfo(),
+        with(with(other, std::string(64, 'D'), std::string(64, 'E')), std::string(128, 'C'), std::string(128, 'c'))));
+
+    // An operator who wants the index back keeps it: 0014 ran once.
+    test::exec_sql(db.conninfo(), "CREATE INDEX blocks_previous_idx ON nano.blocks (previous)");
+    CHECK(apply_migrations(db.conninfo(), dir).applied.empty());
+    CHECK(test::query_scalar(db.conninfo(), "SELECT to_regclass('nano.blocks_previous_idx') IS NOT NULL") == "t");
+}
+
 // --- the runner ----------------------------------------------------------------------------------
 
 TEST_CASE(
