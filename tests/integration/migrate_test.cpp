@@ -27,6 +27,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
@@ -97,6 +98,18 @@ void append_file(const fs::path& path, const std::string& text) {
         }
     }
     return dir;
+}
+
+/// Moves the migrations of `dir` from version `first` on into `held` (created), so `dir` migrates
+/// a database as an older release did; moving them back applies them over its rows.
+fs::path hold_migrations_from(const fs::path& dir, const fs::path& held, std::string_view first) {
+    fs::create_directories(held);
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        if (entry.path().filename().string() >= first) {
+            fs::rename(entry.path(), held / entry.path().filename());
+        }
+    }
+    return held;
 }
 
 [[nodiscard]] std::string migration_count(const test::scratch_database& db) {
@@ -347,13 +360,8 @@ TEST_CASE(
     test::scratch_database db{"migrate_vote_ids"};
     temp_dir tmp;
     const fs::path dir = copy_migrations(tmp);
-    const fs::path held = tmp.path() / "0012_vote_ids.sql";
-    fs::rename(dir / "0012_vote_ids.sql", held);
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.path().filename().string() > "0012") {
-            fs::remove(entry.path()); // a later migration may depend on 0012
-        }
-    }
+    // 0012 alone is applied below: a later migration may depend on it.
+    const fs::path held = hold_migrations_from(dir, tmp.path() / "held", "0012");
     db.migrate(dir);
     // Two representatives' votes as 0002 stored them: one covering two blocks, one covering one;
     // and a vote_blocks row whose vote was never stored, which cannot be converted.
@@ -370,7 +378,7 @@ TEST_CASE(
             + "), (" + rep_b + ", " + sig('B') + ", " + hash('1') + "), (" + rep_b + ", " + sig('C') + ", "
             + hash('3') + ")");
 
-    fs::rename(held, dir / "0012_vote_ids.sql");
+    fs::rename(held / "0012_vote_ids.sql", dir / "0012_vote_ids.sql");
     const migrate_report report = apply_migrations(db.conninfo(), dir);
     REQUIRE(report.applied.size() == 1);
     CHECK(test::query_scalar(db.conninfo(), "SELECT count(DISTINCT id) FROM nano.votes WHERE id IS NOT NULL") == "2");
@@ -396,13 +404,7 @@ TEST_CASE(
     test::scratch_database db{"migrate_char_checks"};
     temp_dir tmp;
     const fs::path dir = copy_migrations(tmp);
-    const fs::path held = tmp.path() / "held";
-    fs::create_directory(held);
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.path().filename().string() > "0013") {
-            fs::rename(entry.path(), held / entry.path().filename());
-        }
-    }
+    const fs::path held = hold_migrations_from(dir, tmp.path() / "held", "0013");
     db.migrate(dir);
     const std::string block = "INSERT INTO nano.blocks (hash, account, previous, type, link, signature, work, "
                               "origin, source, received_at) VALUES ('"
