@@ -15,22 +15,34 @@ namespace {
 constexpr std::size_t max_u64_digits = 20;
 constexpr std::size_t max_u128_digits = 39;
 constexpr std::size_t max_u512_digits = 155; // 2^512-1 has 155 decimal digits.
+constexpr std::size_t u64_chunk_digits = 19;
+constexpr std::uint64_t u64_chunk_base = 10'000'000'000'000'000'000ULL; // 10^19
 
 constexpr char hex_digits_upper[] = "0123456789ABCDEF";
 constexpr char hex_digits_lower[] = "0123456789abcdef";
 
+/// For each byte value, the digit it stands for in `alphabet` (case-sensitive), or -1. The
+/// decoders below run per character of every hash, key and address, so a lookup, not a search.
+[[nodiscard]] constexpr std::array<std::int8_t, 256> digit_table(std::string_view alphabet) {
+    std::array<std::int8_t, 256> table{};
+    table.fill(-1);
+    for (std::size_t i = 0; i < alphabet.size(); ++i) {
+        table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+    }
+    return table;
+}
+
+constexpr auto hex_table = [] {
+    auto table = digit_table("0123456789abcdef");
+    for (char c = 'A'; c <= 'F'; ++c) {
+        table[static_cast<unsigned char>(c)] = static_cast<std::int8_t>(c - 'A' + 10);
+    }
+    return table;
+}();
+
 /// Value of one hex digit in either case, or -1.
 [[nodiscard]] constexpr int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    return hex_table[static_cast<unsigned char>(c)];
 }
 
 [[nodiscard]] constexpr bool is_digit(char c) noexcept {
@@ -49,11 +61,10 @@ constexpr char hex_digits_lower[] = "0123456789abcdef";
 }
 
 std::string hex_encode(std::span<const std::uint8_t> bytes, const char* digits) {
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (const std::uint8_t b : bytes) {
-        out.push_back(digits[b >> 4U]);
-        out.push_back(digits[b & 0x0fU]);
+    std::string out(bytes.size() * 2, '\0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        out[2 * i] = digits[bytes[i] >> 4U];
+        out[2 * i + 1] = digits[bytes[i] & 0x0fU];
     }
     return out;
 }
@@ -93,9 +104,10 @@ constexpr std::size_t address_chars = 60;
 constexpr std::size_t address_buffer_bytes = 38;
 constexpr std::size_t checksum_bytes = 5;
 
+constexpr auto nano_table = digit_table(nano_alphabet);
+
 [[nodiscard]] int nano_char_value(char c) noexcept {
-    const auto pos = nano_alphabet.find(c);
-    return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
+    return nano_table[static_cast<unsigned char>(c)];
 }
 
 /// blake2b-40 of the key, bytes reversed (the node reads the digest as a little-endian integer).
@@ -154,33 +166,54 @@ std::optional<std::int64_t> parse_i64(std::string_view text) {
     return -static_cast<std::int64_t>(*magnitude);
 }
 
+// u128 arithmetic is a library call per division, so both directions work in chunks of 19
+// decimal digits (the most a u64 holds): two 128-bit divisions per number instead of one per digit.
+
 std::optional<u128> parse_u128(std::string_view text) {
     if (!is_strict_decimal(text, max_u128_digits)) {
         return std::nullopt;
     }
-    u128 value = 0;
-    const u128 max = ~static_cast<u128>(0);
-    for (const char c : text) {
-        const auto digit = static_cast<u128>(c - '0');
-        if (value > (max - digit) / 10) {
-            return std::nullopt;
+    // Fewer than 39 digits cannot overflow; 39 digits fit when not above 2^128-1, which for
+    // digit strings of equal length is a comparison of the text.
+    constexpr std::string_view max_text = "340282366920938463463374607431768211455";
+    if (text.size() == max_text.size() && text > max_text) {
+        return std::nullopt;
+    }
+    const auto chunk_value = [](std::string_view digits) {
+        std::uint64_t v = 0;
+        for (const char c : digits) {
+            v = v * 10 + static_cast<std::uint64_t>(c - '0');
         }
-        value = value * 10 + digit;
+        return v;
+    };
+    // The leading chunk takes what is left over from whole chunks of 19.
+    std::size_t head = text.size() % u64_chunk_digits;
+    if (head == 0) {
+        head = u64_chunk_digits;
+    }
+    u128 value = chunk_value(text.substr(0, head));
+    for (std::size_t at = head; at < text.size(); at += u64_chunk_digits) {
+        value = value * u64_chunk_base + chunk_value(text.substr(at, u64_chunk_digits));
     }
     return value;
 }
 
 std::string format_u128(u128 value) {
-    if (value == 0) {
-        return "0";
+    std::array<char, max_u128_digits> buffer{};
+    std::size_t begin = buffer.size();
+    const auto put_digits = [&](std::uint64_t v, bool zero_padded) {
+        const std::size_t end = begin;
+        do {
+            buffer[--begin] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        } while (v != 0 || (zero_padded && end - begin < u64_chunk_digits));
+    };
+    while (value >= u64_chunk_base) {
+        put_digits(static_cast<std::uint64_t>(value % u64_chunk_base), true);
+        value /= u64_chunk_base;
     }
-    std::string out;
-    while (value != 0) {
-        out.push_back(static_cast<char>('0' + static_cast<int>(value % 10)));
-        value /= 10;
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
+    put_digits(static_cast<std::uint64_t>(value), false);
+    return {buffer.begin() + static_cast<std::ptrdiff_t>(begin), buffer.end()};
 }
 
 // ---- hex --------------------------------------------------------------------------------------

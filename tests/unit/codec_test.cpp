@@ -5,8 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace codec = ledgertap::schema;
 namespace nano = ledgertap::schema::nano;
@@ -100,6 +102,66 @@ TEST_CASE("codec: format_u128 round-trips", "[codec]") {
         const auto value = codec::parse_u128(text);
         REQUIRE(value);
         CHECK(codec::format_u128(*value) == text);
+    }
+}
+
+TEST_CASE(
+    "codec: the chunked u128 parser and formatter agree with digit-by-digit arithmetic",
+    "[codec]") {
+    // The plain algorithms, one 128-bit step per digit, as the reference.
+    const auto reference_format = [](u128 v) {
+        std::string out;
+        do {
+            out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+            v /= 10;
+        } while (v != 0);
+        return out;
+    };
+    const auto reference_parse = [](const std::string& text) -> std::optional<u128> {
+        u128 v = 0;
+        for (const char c : text) {
+            const auto digit = static_cast<u128>(c - '0');
+            if (v > (u128_max - digit) / 10) {
+                return std::nullopt;
+            }
+            v = v * 10 + digit;
+        }
+        return v;
+    };
+    std::vector<u128> values{0, 1, 9, u128_max, u128_max - 1};
+    // Around every power of ten: where a 19-digit chunk boundary needs zero padding.
+    for (u128 p = 1; p <= u128_max / 10; p *= 10) {
+        values.insert(values.end(), {p - 1, p, p + 1, p * 10 - 1});
+    }
+    std::mt19937_64 rng{20261206};
+    for (int i = 0; i < 20000; ++i) {
+        const u128 wide = (static_cast<u128>(rng()) << 64U) | rng();
+        values.push_back(wide >> (rng() % 128)); // every magnitude
+    }
+    for (const u128 v : values) {
+        const std::string text = reference_format(v);
+        CAPTURE(text);
+        REQUIRE(codec::format_u128(v) == text);
+        REQUIRE(codec::parse_u128(text) == v);
+    }
+    // 39-digit strings on both sides of 2^128-1, and random ones, against the reference.
+    std::vector<std::string> texts{
+        "340282366920938463463374607431768211455",
+        "340282366920938463463374607431768211456",
+        "340282366920938463463374607431768211460",
+        "339999999999999999999999999999999999999",
+        "400000000000000000000000000000000000000"};
+    for (int i = 0; i < 2000; ++i) {
+        std::string t(39, '0');
+        t[0] = static_cast<char>('1' + rng() % 4); // 1..4: below and above the bound
+        for (std::size_t k = 1; k < t.size(); ++k) {
+            t[k] = static_cast<char>('0' + rng() % 10);
+        }
+        texts.push_back(t);
+    }
+    for (const auto& t : texts) {
+        CAPTURE(t);
+        CHECK(codec::parse_u128(t) == reference_parse(t));
     }
 }
 
