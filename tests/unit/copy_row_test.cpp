@@ -13,6 +13,11 @@ TEST_CASE("copy_row escapes every character that would break the COPY text forma
     CHECK(r.ok());
     CHECK(r.field_count() == 5);
     CHECK(r.finish() == "tab\\there\tline\\nbreak\\r\tback\\\\slash\t\\N\t\n");
+
+    // Escapes first, adjacent, and last, around runs that need none.
+    copy_row edges;
+    edges.text("\t\n\\x\ry\r");
+    CHECK(edges.finish() == "\\t\\n\\\\x\\ry\\r\n");
 }
 
 TEST_CASE("copy_row refuses NUL bytes and invalid UTF-8 and says which field") {
