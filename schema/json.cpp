@@ -4,6 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstring>
+
 namespace ledgertap::schema::json {
 
 namespace {
@@ -17,28 +19,42 @@ constexpr unsigned parse_flags = rapidjson::kParseIterativeFlag
                                  | rapidjson::kParseValidateEncodingFlag;
 
 /// Rejects raw NUL bytes and measures nesting outside strings, before RapidJSON sees the text.
+/// Most of a node's message is string contents (hashes, keys, addresses), so a string is skipped
+/// with memchr to its closing quote rather than a byte at a time; the first problem in text order
+/// is the one reported, as a byte-wise scan would (tests/unit/json_test.cpp compares the two).
 std::optional<decode_error> prescan(std::string_view text, std::size_t max_depth) {
+    const char* const begin = text.data();
+    const auto* nul = static_cast<const char*>(std::memchr(begin, '\0', text.size()));
+    // The scan stops at the first NUL: whatever comes first, a nesting error or the NUL, wins.
+    const std::size_t end = nul != nullptr ? static_cast<std::size_t>(nul - begin) : text.size();
+    const auto at_end = [&]() -> std::optional<decode_error> {
+        if (nul == nullptr) {
+            return std::nullopt;
+        }
+        return decode_error{decode_errc::malformed_json, "NUL byte at offset " + std::to_string(end)};
+    };
     std::size_t depth = 0;
-    bool in_string = false;
-    bool escaped = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    for (std::size_t i = 0; i < end; ++i) {
         const char c = text[i];
-        if (c == '\0') {
-            return decode_error{
-                decode_errc::malformed_json, "NUL byte at offset " + std::to_string(i)};
-        }
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
         if (c == '"') {
-            in_string = true;
+            // Skip to the closing quote: the next '"' not escaped by a backslash.
+            ++i;
+            for (;;) {
+                const auto* quote = static_cast<const char*>(std::memchr(begin + i, '"', end - i));
+                const std::size_t stop = quote != nullptr ? static_cast<std::size_t>(quote - begin) : end;
+                const auto* backslash = static_cast<const char*>(std::memchr(begin + i, '\\', stop - i));
+                if (backslash == nullptr) {
+                    if (quote == nullptr) {
+                        return at_end(); // unterminated: RapidJSON says so
+                    }
+                    i = stop;
+                    break;
+                }
+                i = static_cast<std::size_t>(backslash - begin) + 2; // the escape and its character
+                if (i >= end) {
+                    return at_end();
+                }
+            }
         } else if (c == '{' || c == '[') {
             if (++depth > max_depth) {
                 return decode_error{
@@ -50,7 +66,7 @@ std::optional<decode_error> prescan(std::string_view text, std::size_t max_depth
             --depth;
         }
     }
-    return std::nullopt;
+    return at_end();
 }
 
 } // namespace
