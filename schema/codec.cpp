@@ -33,7 +33,7 @@ constexpr char hex_digits_lower[] = "0123456789abcdef";
 }
 
 constexpr auto hex_table = [] {
-    auto table = digit_table("0123456789abcdef");
+    auto table = digit_table(hex_digits_lower);
     for (char c = 'A'; c <= 'F'; ++c) {
         table[static_cast<unsigned char>(c)] = static_cast<std::int8_t>(c - 'A' + 10);
     }
