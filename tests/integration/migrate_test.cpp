@@ -444,6 +444,50 @@ TEST_CASE(
     CHECK(test::query_scalar(db.conninfo(), "SELECT to_regclass('nano.blocks_previous_idx') IS NOT NULL") == "t");
 }
 
+TEST_CASE(
+    "0015 makes the signature indexes hash indexes over stored rows, and lookups by signature use them",
+    "[integration][migrate]") {
+    test::scratch_database db{"migrate_signature_hash"};
+    temp_dir tmp;
+    const fs::path dir = copy_migrations(tmp);
+    const fs::path held = hold_migrations_from(dir, tmp.path() / "held", "0015");
+    db.migrate(dir);
+    // Rows stored while the indexes were B-trees: 0015 must index them too.
+    const auto sig = [](char c) { return std::string(87, '1') + c; };
+    for (const char c : std::string{"ABC"}) {
+        test::exec_sql(db.conninfo(),
+            "INSERT INTO solana.transactions (slot, signature, origin, source, received_at) VALUES (7, '" + sig(c)
+                + "', 'websocket', 's', now());"
+                  "INSERT INTO solana.logs (slot, signature, logs, source, received_at) VALUES (7, '"
+                + sig(c) + "', '{}', 's', now())");
+    }
+    const std::string methods
+        = "SELECT string_agg(c.relname || ':' || am.amname, ',' ORDER BY c.relname) FROM pg_class AS c "
+          "JOIN pg_am AS am ON am.oid = c.relam WHERE c.relnamespace = 'solana'::regnamespace "
+          "AND c.relname IN ('transactions_signature_idx', 'logs_signature_idx')";
+    REQUIRE(test::query_scalar(db.conninfo(), methods) == "logs_signature_idx:btree,transactions_signature_idx:btree");
+
+    for (const auto& entry : fs::directory_iterator(held)) {
+        fs::rename(entry.path(), dir / entry.path().filename());
+    }
+    REQUIRE_FALSE(apply_migrations(db.conninfo(), dir).applied.empty());
+    CHECK(test::query_scalar(db.conninfo(), methods) == "logs_signature_idx:hash,transactions_signature_idx:hash");
+    for (const std::string table : {"transactions", "logs"}) {
+        INFO(table);
+        // With sequential scans off, a lookup can only find the row through the index.
+        const std::string lookup = "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+                                   "SELECT count(*) FROM solana." + table + " WHERE signature = '" + sig('B') + "'";
+        CHECK(test::query_scalar(db.conninfo(), lookup) == "1");
+        CHECK(test::query_scalar(db.conninfo(),
+                  "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+                  "SELECT count(*) FROM solana." + table + " WHERE signature = '" + sig('D') + "'")
+            == "0");
+        const std::string plan = "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+                                 "EXPLAIN (COSTS OFF, FORMAT JSON) SELECT * FROM solana." + table + " WHERE signature = '" + sig('B') + "'";
+        CHECK(test::query_scalar(db.conninfo(), plan)->find(table + "_signature_idx") != std::string::npos);
+    }
+}
+
 // --- the runner ----------------------------------------------------------------------------------
 
 TEST_CASE(
