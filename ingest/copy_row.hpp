@@ -92,7 +92,11 @@ private:
 /// Replaces bytes PostgreSQL text cannot hold (NUL, invalid UTF-8) with U+FFFD, one per byte.
 [[nodiscard]] std::string make_storable(std::string_view bytes);
 
-/// Formats milliseconds since the epoch as `YYYY-MM-DD HH:MM:SS.mmm+00`.
+/// Formats milliseconds since the epoch as `YYYY-MM-DD HH:MM:SS.mmm+00` (years past 9999 with
+/// more digits).
 [[nodiscard]] std::string format_timestamp_ms(std::uint64_t ms);
+
+/// format_timestamp_ms appended to `out`, without a string of its own.
+void append_timestamp_ms(std::string& out, std::uint64_t ms);
 
 } // namespace ledgertap::ingest

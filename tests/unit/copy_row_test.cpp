@@ -1,7 +1,11 @@
 #include "ingest/copy_row.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
+#include <chrono>
+#include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -131,4 +135,46 @@ TEST_CASE("format_timestamp_ms handles the epoch and leap years") {
     using ledgertap::ingest::format_timestamp_ms;
     CHECK(format_timestamp_ms(0) == "1970-01-01 00:00:00.000+00");
     CHECK(format_timestamp_ms(951782400001ULL) == "2000-02-29 00:00:00.001+00");
+}
+
+TEST_CASE("format_timestamp_ms writes what chrono and fmt write, for every year up to 9999 and past it") {
+    using ledgertap::ingest::format_timestamp_ms;
+    // The formatting the digit-by-digit writer replaced, as the reference.
+    const auto reference = [](std::uint64_t ms) {
+        using namespace std::chrono;
+        const auto tp = sys_time<milliseconds>{milliseconds{static_cast<std::int64_t>(ms)}};
+        const auto day = floor<days>(tp);
+        const year_month_day ymd{day};
+        const hh_mm_ss<milliseconds> tod{tp - day};
+        return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}+00", static_cast<int>(ymd.year()),
+            static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), tod.hours().count(),
+            tod.minutes().count(), tod.seconds().count(), tod.subseconds().count());
+    };
+    constexpr std::uint64_t year_10000 = 253402300800000ULL;
+    std::vector<std::uint64_t> values{0, 1, 999, 86'399'999, 86'400'000, 4'102'444'800'000ULL /* 2100-01-01 */,
+        4'107'542'399'999ULL /* 2100-02-28 end (2100 is no leap year) */, 13'574'563'200'000ULL /* 2400-02-29 */,
+        year_10000 - 1, year_10000, year_10000 + 86'400'000};
+    std::mt19937_64 rng{20261206};
+    std::uniform_int_distribution<std::uint64_t> recent{0, 4'102'444'800'000ULL};
+    std::uniform_int_distribution<std::uint64_t> any_year{0, year_10000 + 1'000'000'000'000ULL};
+    for (int i = 0; i < 100'000; ++i) {
+        values.push_back(recent(rng));
+        values.push_back(any_year(rng));
+    }
+    std::size_t mismatches = 0;
+    for (const std::uint64_t ms : values) {
+        if (format_timestamp_ms(ms) != reference(ms)) {
+            if (++mismatches <= 5) {
+                FAIL_CHECK(ms << ": " << format_timestamp_ms(ms) << " != " << reference(ms));
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(format_timestamp_ms(year_10000 - 1) == "9999-12-31 23:59:59.999+00");
+    CHECK(format_timestamp_ms(year_10000) == "10000-01-01 00:00:00.000+00");
+
+    // In a row, after other fields.
+    ledgertap::ingest::copy_row r;
+    r.u64(7).timestamp_ms(std::uint64_t{1'733'500'000'123ULL});
+    CHECK(r.finish() == "7\t2024-12-06 15:46:40.123+00\n");
 }
