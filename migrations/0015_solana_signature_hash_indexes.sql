@@ -7,7 +7,7 @@
 -- each new one at a random leaf page, which made them the most expensive part of writing either
 -- table. A hash index keeps a 4-byte hash code per row and answers the same equality lookups.
 -- Measured on the 2-core development machine, 20 batches of 5,000 firehose rows merged into
--- tables of 200,000 (medians of 3): solana.logs 8.3 -> 6.2 ms per 1,000 rows, solana.transactions
+-- tables of 200,000 (medians of 3): solana.logs 8.2 -> 6.2 ms per 1,000 rows, solana.transactions
 -- 9.5 -> 7.2; each index shrank from 31 MB to 6.5 MB.
 --
 -- Hash indexes are crash-safe and replicated since PostgreSQL 10. They cannot enforce uniqueness
