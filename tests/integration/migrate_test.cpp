@@ -112,6 +112,13 @@ fs::path hold_migrations_from(const fs::path& dir, const fs::path& held, std::st
     return held;
 }
 
+/// Moves every migration hold_migrations_from held back into `dir`, for the next run to apply.
+void release_migrations(const fs::path& held, const fs::path& dir) {
+    for (const auto& entry : fs::directory_iterator(held)) {
+        fs::rename(entry.path(), dir / entry.path().filename());
+    }
+}
+
 [[nodiscard]] std::string migration_count(const test::scratch_database& db) {
     return test::query_scalar(db.conninfo(), "SELECT count(*) FROM ledgertap.schema_migrations")
         .value_or("NULL");
@@ -419,9 +426,7 @@ TEST_CASE(
           "AND connamespace = 'nano'::regnamespace";
     REQUIRE(test::query_scalar(db.conninfo(), checks) == "0/26"); // the 26 checks 0013 re-creates
 
-    for (const auto& entry : fs::directory_iterator(held)) {
-        fs::rename(entry.path(), dir / entry.path().filename());
-    }
+    release_migrations(held, dir);
     const migrate_report report = apply_migrations(db.conninfo(), dir);
     REQUIRE(report.applied.size() >= 2);
     // Every constraint is validated, and none of nano's format checks casts its column any more.
@@ -467,9 +472,7 @@ TEST_CASE(
           "AND c.relname IN ('transactions_signature_idx', 'logs_signature_idx')";
     REQUIRE(test::query_scalar(db.conninfo(), methods) == "logs_signature_idx:btree,transactions_signature_idx:btree");
 
-    for (const auto& entry : fs::directory_iterator(held)) {
-        fs::rename(entry.path(), dir / entry.path().filename());
-    }
+    release_migrations(held, dir);
     REQUIRE_FALSE(apply_migrations(db.conninfo(), dir).applied.empty());
     CHECK(test::query_scalar(db.conninfo(), methods) == "logs_signature_idx:hash,transactions_signature_idx:hash");
     for (const std::string table : {"transactions", "logs"}) {
