@@ -91,14 +91,6 @@ namespace {
 constexpr std::uint64_t five_digit_year_ms = 253'402'300'800'000ULL;
 constexpr std::uint64_t ms_per_day = 86'400'000ULL;
 
-/// Writes `value` as exactly `width` decimal digits ending before `end`.
-void put_digits(char* end, std::uint64_t value, int width) noexcept {
-    for (int i = 0; i < width; ++i) {
-        *--end = static_cast<char>('0' + value % 10);
-        value /= 10;
-    }
-}
-
 } // namespace
 
 void append_timestamp_ms(std::string& out, std::uint64_t ms) {
@@ -121,13 +113,14 @@ void append_timestamp_ms(std::string& out, std::uint64_t ms) {
     const std::uint64_t of_day = ms % ms_per_day;
     std::array<char, 26> text{'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', ' ', '0', '0', ':', '0',
         '0', ':', '0', '0', '.', '0', '0', '0', '+', '0', '0'};
-    put_digits(text.data() + 4, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
-    put_digits(text.data() + 7, static_cast<unsigned>(ymd.month()), 2);
-    put_digits(text.data() + 10, static_cast<unsigned>(ymd.day()), 2);
-    put_digits(text.data() + 13, of_day / 3'600'000, 2);
-    put_digits(text.data() + 16, of_day / 60'000 % 60, 2);
-    put_digits(text.data() + 19, of_day / 1'000 % 60, 2);
-    put_digits(text.data() + 23, of_day % 1'000, 3);
+    using schema::put_decimal_digits;
+    put_decimal_digits(text.data() + 4, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+    put_decimal_digits(text.data() + 7, static_cast<unsigned>(ymd.month()), 2);
+    put_decimal_digits(text.data() + 10, static_cast<unsigned>(ymd.day()), 2);
+    put_decimal_digits(text.data() + 13, of_day / 3'600'000, 2);
+    put_decimal_digits(text.data() + 16, of_day / 60'000 % 60, 2);
+    put_decimal_digits(text.data() + 19, of_day / 1'000 % 60, 2);
+    put_decimal_digits(text.data() + 23, of_day % 1'000, 3);
     out.append(text.data(), text.size());
 }
 

@@ -200,20 +200,20 @@ std::optional<u128> parse_u128(std::string_view text) {
 
 std::string format_u128(u128 value) {
     std::array<char, max_u128_digits> buffer{};
-    std::size_t begin = buffer.size();
-    const auto put_digits = [&](std::uint64_t v, bool zero_padded) {
-        const std::size_t end = begin;
-        do {
-            buffer[--begin] = static_cast<char>('0' + v % 10);
-            v /= 10;
-        } while (v != 0 || (zero_padded && end - begin < u64_chunk_digits));
-    };
+    char* const end = buffer.data() + buffer.size();
+    char* begin = end;
     while (value >= u64_chunk_base) {
-        put_digits(static_cast<std::uint64_t>(value % u64_chunk_base), true);
+        begin = put_decimal_digits(begin, static_cast<std::uint64_t>(value % u64_chunk_base), u64_chunk_digits);
         value /= u64_chunk_base;
     }
-    put_digits(static_cast<std::uint64_t>(value), false);
-    return {buffer.begin() + static_cast<std::ptrdiff_t>(begin), buffer.end()};
+    // The leading chunk without its zero padding.
+    const auto head = static_cast<std::uint64_t>(value);
+    std::size_t head_digits = 1;
+    for (std::uint64_t rest = head / 10; rest != 0; rest /= 10) {
+        ++head_digits;
+    }
+    begin = put_decimal_digits(begin, head, head_digits);
+    return {begin, end};
 }
 
 // ---- hex --------------------------------------------------------------------------------------

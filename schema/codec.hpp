@@ -29,6 +29,15 @@ using bytes64 = std::array<std::uint8_t, 64>;
 /// Strict unsigned decimal: 1..39 digits, no leading zeros (except "0"), <= 2^128-1.
 [[nodiscard]] std::optional<u128> parse_u128(std::string_view text);
 [[nodiscard]] std::string format_u128(u128 value);
+/// Writes the low `width` decimal digits of `value`, zero-padded, so that they end just before
+/// `end`; returns where they begin. For formatters that fill a fixed buffer from the right.
+inline char* put_decimal_digits(char* end, std::uint64_t value, std::size_t width) noexcept {
+    for (std::size_t i = 0; i < width; ++i) {
+        *--end = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return end;
+}
 
 // ---- hex --------------------------------------------------------------------------------------
 
