@@ -100,24 +100,34 @@ void append_file(const fs::path& path, const std::string& text) {
     return dir;
 }
 
-/// Moves the migrations of `dir` from version `first` on into `held` (created), so `dir` migrates
-/// a database as an older release did; moving them back applies them over its rows.
-fs::path hold_migrations_from(const fs::path& dir, const fs::path& held, std::string_view first) {
-    fs::create_directories(held);
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.path().filename().string() >= first) {
-            fs::rename(entry.path(), held / entry.path().filename());
+/// A scratch database migrated as an older release left it: with the source tree's migrations
+/// before version `first`. The rest wait in `held`; upgrade() applies them over whatever rows the
+/// test stored meanwhile.
+struct older_release {
+    older_release(const test::scratch_database& database, std::string_view first)
+        : db(database), dir(copy_migrations(tmp)), held(tmp.path() / "held") {
+        fs::create_directories(held);
+        for (const auto& entry : fs::directory_iterator(dir)) {
+            if (entry.path().filename().string() >= first) {
+                fs::rename(entry.path(), held / entry.path().filename());
+            }
         }
+        db.migrate(dir);
     }
-    return held;
-}
 
-/// Moves every migration hold_migrations_from held back into `dir`, for the next run to apply.
-void release_migrations(const fs::path& held, const fs::path& dir) {
-    for (const auto& entry : fs::directory_iterator(held)) {
-        fs::rename(entry.path(), dir / entry.path().filename());
+    /// Moves every held migration back into `dir` and applies them.
+    migrate_report upgrade() {
+        for (const auto& entry : fs::directory_iterator(held)) {
+            fs::rename(entry.path(), dir / entry.path().filename());
+        }
+        return apply_migrations(db.conninfo(), dir);
     }
-}
+
+    const test::scratch_database& db;
+    temp_dir tmp; // before dir and held, which live in it
+    fs::path dir;
+    fs::path held;
+};
 
 [[nodiscard]] std::string migration_count(const test::scratch_database& db) {
     return test::query_scalar(db.conninfo(), "SELECT count(*) FROM ledgertap.schema_migrations")
@@ -365,11 +375,8 @@ TEST_CASE(
     "0012 gives stored votes ids and rewrites their vote_blocks rows by id",
     "[integration][migrate]") {
     test::scratch_database db{"migrate_vote_ids"};
-    temp_dir tmp;
-    const fs::path dir = copy_migrations(tmp);
     // 0012 alone is applied below: a later migration may depend on it.
-    const fs::path held = hold_migrations_from(dir, tmp.path() / "held", "0012");
-    db.migrate(dir);
+    older_release old{db, "0012"};
     // Two representatives' votes as 0002 stored them: one covering two blocks, one covering one;
     // and a vote_blocks row whose vote was never stored, which cannot be converted.
     const std::string rep_a = "'nano_1111111111111111111111111111111111111111111111111111hifc8npp'";
@@ -385,8 +392,8 @@ TEST_CASE(
             + "), (" + rep_b + ", " + sig('B') + ", " + hash('1') + "), (" + rep_b + ", " + sig('C') + ", "
             + hash('3') + ")");
 
-    fs::rename(held / "0012_vote_ids.sql", dir / "0012_vote_ids.sql");
-    const migrate_report report = apply_migrations(db.conninfo(), dir);
+    fs::rename(old.held / "0012_vote_ids.sql", old.dir / "0012_vote_ids.sql");
+    const migrate_report report = apply_migrations(db.conninfo(), old.dir);
     REQUIRE(report.applied.size() == 1);
     CHECK(test::query_scalar(db.conninfo(), "SELECT count(DISTINCT id) FROM nano.votes WHERE id IS NOT NULL") == "2");
     // Each row now names its vote by id, and the same blocks as before.
@@ -409,10 +416,7 @@ TEST_CASE(
     "goes, and one an operator re-creates stays",
     "[integration][migrate]") {
     test::scratch_database db{"migrate_char_checks"};
-    temp_dir tmp;
-    const fs::path dir = copy_migrations(tmp);
-    const fs::path held = hold_migrations_from(dir, tmp.path() / "held", "0013");
-    db.migrate(dir);
+    older_release old{db, "0013"};
     const std::string block = "INSERT INTO nano.blocks (hash, account, previous, type, link, signature, work, "
                               "origin, source, received_at) VALUES ('"
         + std::string(64, 'A') + "', 'nano_1111111111111111111111111111111111111111111111111111hifc8npp', '"
@@ -426,8 +430,7 @@ TEST_CASE(
           "AND connamespace = 'nano'::regnamespace";
     REQUIRE(test::query_scalar(db.conninfo(), checks) == "0/26"); // the 26 checks 0013 re-creates
 
-    release_migrations(held, dir);
-    const migrate_report report = apply_migrations(db.conninfo(), dir);
+    const migrate_report report = old.upgrade();
     REQUIRE(report.applied.size() >= 2);
     // Every constraint is validated, and none of nano's format checks casts its column any more.
     CHECK(test::query_scalar(db.conninfo(), checks) == "0/0");
@@ -445,7 +448,7 @@ TEST_CASE(
 
     // An operator who wants the index back keeps it: 0014 ran once.
     test::exec_sql(db.conninfo(), "CREATE INDEX blocks_previous_idx ON nano.blocks (previous)");
-    CHECK(apply_migrations(db.conninfo(), dir).applied.empty());
+    CHECK(apply_migrations(db.conninfo(), old.dir).applied.empty());
     CHECK(test::query_scalar(db.conninfo(), "SELECT to_regclass('nano.blocks_previous_idx') IS NOT NULL") == "t");
 }
 
@@ -453,10 +456,7 @@ TEST_CASE(
     "0015 makes the signature indexes hash indexes over stored rows, and lookups by signature use them",
     "[integration][migrate]") {
     test::scratch_database db{"migrate_signature_hash"};
-    temp_dir tmp;
-    const fs::path dir = copy_migrations(tmp);
-    const fs::path held = hold_migrations_from(dir, tmp.path() / "held", "0015");
-    db.migrate(dir);
+    older_release old{db, "0015"};
     // Rows stored while the indexes were B-trees: 0015 must index them too.
     const auto sig = [](char c) { return std::string(87, '1') + c; };
     for (const char c : std::string{"ABC"}) {
@@ -472,8 +472,7 @@ TEST_CASE(
           "AND c.relname IN ('transactions_signature_idx', 'logs_signature_idx')";
     REQUIRE(test::query_scalar(db.conninfo(), methods) == "logs_signature_idx:btree,transactions_signature_idx:btree");
 
-    release_migrations(held, dir);
-    REQUIRE_FALSE(apply_migrations(db.conninfo(), dir).applied.empty());
+    REQUIRE_FALSE(old.upgrade().applied.empty());
     CHECK(test::query_scalar(db.conninfo(), methods) == "logs_signature_idx:hash,transactions_signature_idx:hash");
     for (const std::string table : {"transactions", "logs"}) {
         INFO(table);
