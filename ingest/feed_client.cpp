@@ -1,8 +1,9 @@
 #include "ingest/feed_client.hpp"
 
+#include "ingest/tls_client.hpp"
+#include "ingest/ws_codec.hpp"
+
 #include <libwebsockets.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -88,8 +89,12 @@ void feed_connection::close(std::string reason) {
     }
 }
 
-/// One endpoint: its connection, reassembly buffer and reconnect timer. Lives as long as the
-/// client; lws's per-connection user pointer points here.
+/// One endpoint: its connection, WebSocket state, reassembly buffer and reconnect timer. Lives as
+/// long as the client; lws's per-connection user pointer points here.
+///
+/// The connection is a raw libwebsockets client (TCP and the event loop); for wss:// TLS runs over
+/// it in memory (tls_client.hpp), and the WebSocket protocol on top is ours (ws_codec.hpp): the
+/// upgrade, frames, ping and close.
 struct feed_slot {
     lws_sorted_usec_list_t sul{}; // first member: the timer callback casts back to the slot
     feed_client* client = nullptr;
@@ -98,10 +103,23 @@ struct feed_slot {
     ws_url url;
     std::string host_header;
     feed_handler* handler = nullptr;
-    lws_vhost* vhost = nullptr; ///< Client vhost trusting endpoint.tls_ca_file; null = default.
-    bool ca_unusable = false;   ///< tls_ca_file set but not loadable: never connect.
+    std::shared_ptr<const tls_trust> trust; ///< wss://: whom to trust; null when unusable
+    std::string trust_problem;  ///< wss:// with a trust that could not be set up: never connect.
+    std::unique_ptr<tls_session> tls;
+    std::string plain;          // decrypted bytes of one read
     feed_connection conn;
-    lws_retry_bo_t idle_policy{};
+    lws_retry_bo_t idle_policy{}; // all zero: lws's own validity timer stays off (tick() pings)
+    // The WebSocket on this connection.
+    std::string ws_key;
+    std::string reply_head;     // the upgrade reply, until its blank line
+    ws::frame_reader reader;
+    std::string wire;           // bytes for the socket at the next WRITEABLE
+    bool closing = false;       // a close frame is queued or sent; data is ignored from now on
+    bool hang_up = false;       // close the socket once `wire` is written
+    bool drop_now = false;      // close the socket without waiting for anything
+    bool ping_outstanding = false;
+    std::chrono::steady_clock::time_point last_rx{};
+    std::chrono::steady_clock::time_point upgrade_sent_at{};
     std::string partial;
     bool discarding = false;   // inside an oversized or binary message
     std::size_t discarded = 0; // its size so far
@@ -116,6 +134,30 @@ struct feed_slot {
 
     void schedule_connect(lws_context* context, bool immediately);
     void connect_now(lws_context* context);
+    /// Queues a frame for the socket and asks for a WRITEABLE callback.
+    void queue_frame(ws::opcode op, std::string_view payload);
+    /// Bytes for the node, through TLS when there is one; false when TLS failed.
+    bool send_bytes(std::string_view bytes);
+    /// Queues a close frame; the socket is closed once it is written.
+    void start_close(std::uint16_t code, std::string_view reason, std::string report);
+    /// Fails the connection now: a best-effort close frame, then the caller returns -1.
+    void fail_now(lws* wsi, std::uint16_t code, std::string_view reason);
+    /// The upgrade was accepted: the connection is open.
+    void on_upgraded(lws* wsi);
+    /// Bytes from the socket; false when the connection is to be dropped now.
+    bool on_bytes(lws* wsi, std::string_view bytes);
+    bool on_payload(std::string_view bytes, bool binary, bool first, bool last);
+    bool on_control(ws::opcode op, std::string_view payload);
+
+    /// What the frame reader finds goes to the slot. (A member rather than a base: the slot must
+    /// stay without a vtable, since its first member is the timer lws hands back.)
+    struct frames final : ws::frame_sink {
+        feed_slot* slot = nullptr;
+        bool on_payload(std::string_view bytes, bool binary, bool first, bool last) override {
+            return slot->on_payload(bytes, binary, first, last);
+        }
+        bool on_control(ws::opcode op, std::string_view payload) override { return slot->on_control(op, payload); }
+    } frames_sink;
     void reset_message() {
         partial.clear();
         discarding = false;
@@ -138,19 +180,6 @@ constexpr std::size_t discard_cutoff(std::size_t max_message_bytes) {
     return std::max(max_message_bytes * 4, max_message_bytes + (std::size_t{64} << 20U));
 }
 
-/// Why the peer's certificate was refused, when that is why a TLS connection attempt failed.
-/// lws's own error text ("connect SSL err 1: ...") does not say; OpenSSL's verify result does.
-std::optional<std::string> certificate_problem(lws* wsi) {
-    auto* ssl = static_cast<SSL*>(wsi != nullptr ? lws_get_ssl(wsi) : nullptr);
-    if (ssl == nullptr) {
-        return std::nullopt;
-    }
-    const long result = SSL_get_verify_result(ssl);
-    if (result == X509_V_OK) {
-        return std::nullopt;
-    }
-    return std::string{X509_verify_cert_error_string(result)};
-}
 constexpr lws_usec_t tick_us = 1000 * LWS_US_PER_MS;
 
 struct tick_timer {
@@ -182,7 +211,7 @@ void on_tick_timer(lws_sorted_usec_list_t* sul) noexcept {
 
 void feed_slot::tick(std::chrono::steady_clock::time_point now) {
     if (!connected || conn.wsi_ == nullptr) {
-        return;
+        return; // the upgrade's deadline is an lws timeout set at RAW_CONNECTED
     }
     if (paused) {
         // Backpressure: nothing is read, so no keepalive answer can arrive; the connection is
@@ -199,6 +228,225 @@ void feed_slot::tick(std::chrono::steady_clock::time_point now) {
         spdlog::warn("feed {}: no message for {}s, reconnecting", endpoint.name, stall.count());
         conn.last_message_ = now; // once per stall
         conn.close("stalled");
+    }
+    if (closing) {
+        return;
+    }
+    // Keepalive: a PING after ping_interval without a byte from the node; the connection is
+    // dropped when hangup_timeout passes without one (any byte proves the node is there).
+    const auto quiet = now - last_rx;
+    if (quiet >= endpoint.hangup_timeout) {
+        pending_close.code = ws::close_code::abnormal;
+        pending_close.reason = fmt::format("nothing from the node for {}s, not even a pong (hangup_timeout)",
+            std::chrono::duration_cast<std::chrono::seconds>(quiet).count());
+        lws_set_timeout(conn.wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    } else if (quiet >= endpoint.ping_interval && !ping_outstanding) {
+        ping_outstanding = true;
+        queue_frame(ws::opcode::ping, {});
+    }
+}
+
+bool feed_slot::send_bytes(std::string_view bytes) {
+    if (!tls) {
+        wire.append(bytes);
+        return true;
+    }
+    if (tls->send(bytes, wire)) {
+        return true;
+    }
+    spdlog::warn("feed {}: {}", endpoint.name, tls->error());
+    pending_close.reason = tls->error();
+    drop_now = true;
+    return false;
+}
+
+void feed_slot::queue_frame(ws::opcode op, std::string_view payload) {
+    send_bytes(ws::client_frame(op, payload));
+    if (conn.wsi_ != nullptr) {
+        lws_callback_on_writable(conn.wsi_);
+    }
+}
+
+void feed_slot::start_close(std::uint16_t code, std::string_view reason, std::string report) {
+    if (closing) {
+        return;
+    }
+    closing = true;
+    hang_up = true;
+    pending_close.code = code;
+    pending_close.reason = std::move(report);
+    queue_frame(ws::opcode::close, ws::close_payload(code, reason));
+    if (conn.wsi_ != nullptr) {
+        // A node that never reads the close frame does not hold the connection open.
+        lws_set_timeout(conn.wsi_, PENDING_TIMEOUT_CLOSE_SEND, 5);
+    }
+}
+
+void feed_slot::fail_now(lws* wsi, std::uint16_t code, std::string_view reason) {
+    pending_close.code = code;
+    pending_close.reason = "closed by ledgertap: " + std::string{reason};
+    if (connected && !closing) {
+        // Best effort, outside WRITEABLE: the socket is closed right after, whatever happens.
+        wire.clear();
+        if (send_bytes(ws::client_frame(ws::opcode::close, ws::close_payload(code, reason)))) {
+            std::vector<unsigned char> buf(LWS_PRE + wire.size());
+            std::copy(wire.begin(), wire.end(), buf.begin() + LWS_PRE);
+            lws_write(wsi, buf.data() + LWS_PRE, wire.size(), LWS_WRITE_RAW);
+        }
+    }
+    closing = true;
+    drop_now = true;
+}
+
+void feed_slot::on_upgraded(lws* wsi) {
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    connecting = false;
+    connected = true;
+    conn.wsi_ = wsi;
+    conn.messages_ = 0;
+    conn.opened_at_ = std::chrono::system_clock::now();
+    conn.last_message_ = std::chrono::steady_clock::now();
+    last_rx = conn.last_message_;
+    pending_close = {};
+    reset_message();
+    spdlog::info("feed {}: connected to {} (attempt {})", endpoint.name, endpoint.url, conn.attempt_);
+    if (url.tls && endpoint.tls_insecure) {
+        spdlog::warn("feed {}: connected to {} WITHOUT verifying its TLS certificate "
+                     "(tls_insecure = true)", endpoint.name, endpoint.url);
+    }
+    handler->on_open(conn);
+    if (paused) {
+        lws_rx_flow_control(wsi, 0); // the writer is still behind
+    }
+    if (!conn.outbox_.empty()) {
+        lws_callback_on_writable(wsi);
+    }
+}
+
+bool feed_slot::on_bytes(lws* wsi, std::string_view bytes) {
+    last_rx = std::chrono::steady_clock::now();
+    ping_outstanding = false;
+    if (!connected) {
+        const std::size_t had = reply_head.size();
+        reply_head.append(bytes.substr(0, ws::max_reply_head - std::min(had, ws::max_reply_head)));
+        const auto reply = ws::read_upgrade_reply(reply_head, ws_key);
+        if (reply.state == ws::upgrade_reply::status::incomplete) {
+            return true;
+        }
+        if (reply.state == ws::upgrade_reply::status::refused) {
+            pending_close.reason = reply.error;
+            return false;
+        }
+        // Frames may follow the head in the same read.
+        bytes.remove_prefix(reply.head_bytes - had);
+        std::string().swap(reply_head);
+        on_upgraded(wsi);
+        if (conn.wsi_ == nullptr || bytes.empty()) {
+            return true;
+        }
+    }
+    frames_sink.slot = this;
+    switch (reader.feed(bytes, frames_sink)) {
+    case ws::frame_reader::status::ok:
+        return true;
+    case ws::frame_reader::status::stopped:
+        return !drop_now; // else a close answer is queued; WRITEABLE hangs up after it
+    case ws::frame_reader::status::failed:
+        spdlog::warn("feed {}: WebSocket protocol error from the node: {}", endpoint.name, reader.error());
+        fail_now(wsi, ws::close_code::protocol_error, reader.error());
+        return false;
+    }
+    return false;
+}
+
+bool feed_slot::on_payload(std::string_view bytes, bool binary, bool first, bool last) {
+    if (closing) {
+        return true; // after our close frame, only the node's close matters
+    }
+    conn.last_message_ = last_rx;
+    if (first && binary) {
+        discarding = true;
+        discard_kind = frame_problem::binary;
+    }
+    if (discarding) {
+        if (discard_head.size() < bad_frame_head_bytes) {
+            discard_head.append(bytes.substr(0, bad_frame_head_bytes - discard_head.size()));
+        }
+        discarded += bytes.size();
+        if (!last && discarded > discard_cutoff(endpoint.max_message_bytes)) {
+            // A message this far over the limit may never end (continuation fragments without
+            // FIN): report it with its size so far and drop the connection, so a hostile node
+            // cannot hold the connection (and its CPU) forever.
+            ++conn.messages_;
+            handler->on_bad_frame(conn, discard_kind, discarded, discard_head);
+            spdlog::warn("feed {}: a message passed {} bytes without ending (max_message_bytes = {}); "
+                         "closing the connection",
+                endpoint.name, discarded, endpoint.max_message_bytes);
+            reset_message();
+            fail_now(conn.wsi_, ws::close_code::too_big, "message too big and not ending");
+            return false;
+        }
+    } else if (first && last && bytes.size() <= endpoint.max_message_bytes) {
+        // The common case: a whole message in one read, handed on without a copy.
+        ++conn.messages_;
+        handler->on_message(conn, bytes);
+        return true;
+    } else if (partial.size() + bytes.size() > endpoint.max_message_bytes) {
+        discarding = true;
+        discard_kind = frame_problem::oversized;
+        discarded = partial.size() + bytes.size();
+        discard_head = partial.substr(0, bad_frame_head_bytes);
+        if (discard_head.size() < bad_frame_head_bytes) {
+            discard_head.append(bytes.substr(0, bad_frame_head_bytes - discard_head.size()));
+        }
+        std::string().swap(partial); // release the memory now
+    } else {
+        partial.append(bytes);
+    }
+    if (last) {
+        ++conn.messages_;
+        if (discarding) {
+            handler->on_bad_frame(conn, discard_kind, discarded, discard_head);
+        } else {
+            handler->on_message(conn, partial);
+        }
+        reset_message();
+        if (partial.capacity() > (std::size_t{1} << 20U)) {
+            std::string().swap(partial); // don't keep a huge buffer around
+        }
+    }
+    return true;
+}
+
+bool feed_slot::on_control(ws::opcode op, std::string_view payload) {
+    switch (op) {
+    case ws::opcode::ping:
+        if (!closing) {
+            queue_frame(ws::opcode::pong, payload);
+        }
+        return true;
+    case ws::opcode::close: {
+        close_info& ci = pending_close;
+        if (closing) {
+            drop_now = true; // the node answered our close: done
+            return false;
+        }
+        if (payload.size() >= 2) {
+            ci.code = static_cast<int>((static_cast<unsigned char>(payload[0]) << 8U)
+                | static_cast<unsigned char>(payload[1]));
+            ci.reason.assign(payload.substr(2));
+        } else {
+            ci.code = ws::close_code::no_status;
+            ci.reason.clear();
+        }
+        // Answer with the same code (RFC 6455 §5.5.1), then hang up once it is written.
+        closing = true;
+        hang_up = true;
+        queue_frame(ws::opcode::close, payload.substr(0, std::min<std::size_t>(payload.size(), 2)));
+        return false;
+    }
+    default:
+        return true; // pong: last_rx already says the node is there
     }
 }
 
@@ -240,6 +488,15 @@ void feed_slot::finish_close(const close_info& info) {
     }
     conn.outbox_.clear();
     conn.close_requested_ = false;
+    std::string().swap(wire);
+    std::string().swap(reply_head);
+    reader = {};
+    tls.reset();
+    std::string().swap(plain);
+    closing = false;
+    hang_up = false;
+    drop_now = false;
+    ping_outstanding = false;
 }
 
 void feed_slot::connect_now(lws_context* context) {
@@ -251,29 +508,17 @@ void feed_slot::connect_now(lws_context* context) {
     info.context = context;
     info.address = url.host.c_str();
     info.port = url.port;
-    info.path = url.path.c_str();
     info.host = host_header.c_str();
-    info.origin = host_header.c_str();
-    info.protocol = nullptr;
+    info.method = "RAW"; // the WebSocket on top is ours (ws_codec.hpp)
     info.local_protocol_name = "ledgertap-feed";
     info.userdata = this;
     info.pwsi = &conn.wsi_;
     info.retry_and_idle_policy = &idle_policy;
-    info.vhost = vhost; // null: the context's default vhost (the system CA store)
-    info.ssl_connection = LCCSCF_PRIORITIZE_READS;
-    if (url.tls) {
-        info.ssl_connection |= LCCSCF_USE_SSL;
-        if (endpoint.tls_insecure) {
-            // ALLOW_SELFSIGNED alone still refuses a certificate from an unknown CA;
-            // ALLOW_INSECURE accepts that too.
-            info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_ALLOW_INSECURE
-                | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED;
-        }
-    }
-    if (ca_unusable) {
+    info.ssl_connection = LCCSCF_PRIORITIZE_READS; // TLS, if any, is tls_session's
+    if (url.tls && !trust) {
         // Fail closed: never fall back to another trust store than the one configured.
         close_info ci;
-        ci.reason = "TLS: the CA file '" + endpoint.tls_ca_file + "' (tls_ca_file) could not be loaded";
+        ci.reason = trust_problem;
         spdlog::warn("feed {}: {}: {}", endpoint.name, endpoint.url, ci.reason);
         finish_close(ci);
         schedule_connect(context, false);
@@ -300,112 +545,84 @@ int feed_slot::callback(lws* wsi, lws_callback_reasons reason, void* user, void*
     }
     try {
         switch (reason) {
-        case LWS_CALLBACK_CLIENT_ESTABLISHED: {
-            slot->connecting = false;
-            slot->connected = true;
+        case LWS_CALLBACK_RAW_CONNECTED: {
+            // TCP (and TLS) is up: ask for the upgrade. The node has hangup_timeout to answer.
             slot->conn.wsi_ = wsi;
-            slot->conn.messages_ = 0;
-            slot->conn.opened_at_ = std::chrono::system_clock::now();
-            slot->conn.last_message_ = std::chrono::steady_clock::now();
-            slot->reset_message();
-            spdlog::info("feed {}: connected to {} (attempt {})", slot->endpoint.name,
-                slot->endpoint.url, slot->conn.attempt_);
-            if (slot->url.tls && slot->endpoint.tls_insecure) {
-                spdlog::warn("feed {}: connected to {} WITHOUT verifying its TLS certificate "
-                             "(tls_insecure = true)", slot->endpoint.name, slot->endpoint.url);
-            }
-            slot->handler->on_open(slot->conn);
-            if (slot->paused) {
-                lws_rx_flow_control(wsi, 0); // the writer is still behind
-            }
-            if (!slot->conn.outbox_.empty()) {
-                lws_callback_on_writable(wsi);
-            }
-            break;
-        }
-        case LWS_CALLBACK_CLIENT_RECEIVE: {
-            slot->conn.last_message_ = std::chrono::steady_clock::now();
-            const bool first = lws_is_first_fragment(wsi) != 0 && slot->partial.empty() && !slot->discarding;
-            const bool final = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0;
-            const auto* data = static_cast<const char*>(in);
-            if (first && lws_frame_is_binary(wsi) != 0) {
-                slot->discarding = true;
-                slot->discard_kind = frame_problem::binary;
-            }
-            if (slot->discarding) {
-                if (slot->discard_head.size() < bad_frame_head_bytes) {
-                    slot->discard_head.append(data, std::min(len, bad_frame_head_bytes - slot->discard_head.size()));
-                }
-                slot->discarded += len;
-                if (!final && slot->discarded > discard_cutoff(slot->endpoint.max_message_bytes)) {
-                    // A message this far over the limit may never end (continuation fragments
-                    // without FIN): report it with its size so far and drop the connection, so a
-                    // hostile node cannot hold the connection (and its CPU) forever.
-                    ++slot->conn.messages_;
-                    slot->handler->on_bad_frame(slot->conn, slot->discard_kind, slot->discarded, slot->discard_head);
-                    spdlog::warn("feed {}: a message passed {} bytes without ending (max_message_bytes = {}); "
-                                 "closing the connection",
-                        slot->endpoint.name, slot->discarded, slot->endpoint.max_message_bytes);
-                    slot->pending_close.code = 1009;
-                    slot->pending_close.reason = "closed by ledgertap: message too big and not ending";
-                    slot->reset_message();
+            slot->ws_key = ws::new_key();
+            if (slot->url.tls) {
+                slot->tls = std::make_unique<tls_session>(*slot->trust, slot->url.host);
+                if (!slot->tls->start(slot->wire)) {
+                    slot->pending_close.reason = slot->tls->error();
                     return -1;
                 }
-            } else if (slot->partial.size() + len > slot->endpoint.max_message_bytes) {
-                slot->discarding = true;
-                slot->discard_kind = frame_problem::oversized;
-                slot->discarded = slot->partial.size() + len;
-                slot->discard_head = slot->partial.substr(0, bad_frame_head_bytes);
-                std::string().swap(slot->partial); // release the memory now
-            } else {
-                slot->partial.append(data, len);
             }
-            if (final) {
-                ++slot->conn.messages_;
-                if (slot->discarding) {
-                    slot->handler->on_bad_frame(slot->conn, slot->discard_kind, slot->discarded, slot->discard_head);
-                } else {
-                    slot->handler->on_message(slot->conn, slot->partial);
+            if (!slot->send_bytes(ws::upgrade_request(slot->host_header, slot->url.path, slot->ws_key))) {
+                return -1;
+            }
+            slot->upgrade_sent_at = std::chrono::steady_clock::now();
+            lws_set_timeout(wsi, PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE,
+                static_cast<int>(std::clamp<std::int64_t>(slot->endpoint.hangup_timeout.count(), 1, 3600)));
+            lws_callback_on_writable(wsi);
+            break;
+        }
+        case LWS_CALLBACK_RAW_RX: {
+            if (slot->drop_now) {
+                return -1;
+            }
+            std::string_view bytes{static_cast<const char*>(in), len};
+            if (slot->tls) {
+                slot->plain.clear();
+                const std::size_t had = slot->wire.size();
+                if (!slot->tls->receive(bytes, slot->plain, slot->wire)) {
+                    slot->pending_close.reason = slot->tls->error();
+                    if (slot->tls->certificate_problem()) {
+                        slot->pending_close.reason += fmt::format(" (trusted CAs: {})",
+                            slot->endpoint.tls_ca_file.empty() ? "the system store" : slot->endpoint.tls_ca_file);
+                    }
+                    return -1;
                 }
-                slot->reset_message();
-                if (slot->partial.capacity() > (std::size_t{1} << 20U)) {
-                    std::string().swap(slot->partial); // don't keep a huge buffer around
+                if (slot->wire.size() != had) {
+                    lws_callback_on_writable(wsi);
                 }
+                if (slot->plain.empty()) {
+                    break;
+                }
+                bytes = slot->plain;
+            }
+            if (!slot->on_bytes(wsi, bytes)) {
+                return -1;
             }
             break;
         }
-        case LWS_CALLBACK_CLIENT_WRITEABLE: {
-            if (slot->conn.close_requested_) {
+        case LWS_CALLBACK_RAW_WRITEABLE: {
+            if (slot->drop_now) {
+                return -1; // TLS failed while queueing
+            }
+            if (slot->conn.close_requested_ && !slot->closing) {
                 const std::string& why = slot->conn.close_reason_;
-                lws_close_reason(wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-                    reinterpret_cast<unsigned char*>(const_cast<char*>(why.data())),
-                    std::min<std::size_t>(why.size(), 120));
-                slot->pending_close.code = 1001;
-                slot->pending_close.reason = "closed by ledgertap: " + why;
-                return -1;
+                slot->start_close(ws::close_code::going_away, why, "closed by ledgertap: " + why);
             }
-            if (slot->conn.outbox_.empty()) {
-                break;
+            if (slot->connected && !slot->closing) {
+                for (const auto& msg : slot->conn.outbox_) {
+                    if (!slot->send_bytes(ws::client_frame(ws::opcode::text, msg))) {
+                        return -1;
+                    }
+                }
+                slot->conn.outbox_.clear();
             }
-            std::string& msg = slot->conn.outbox_.front();
-            std::vector<unsigned char> buf(LWS_PRE + msg.size());
-            std::copy(msg.begin(), msg.end(), buf.begin() + LWS_PRE);
-            const int n = lws_write(wsi, buf.data() + LWS_PRE, msg.size(), LWS_WRITE_TEXT);
-            if (n < static_cast<int>(msg.size())) {
+            if (slot->wire.empty()) {
+                return slot->hang_up ? -1 : 0; // our close frame (or answer) went out
+            }
+            std::vector<unsigned char> buf(LWS_PRE + slot->wire.size());
+            std::copy(slot->wire.begin(), slot->wire.end(), buf.begin() + LWS_PRE);
+            const int n = lws_write(wsi, buf.data() + LWS_PRE, slot->wire.size(), LWS_WRITE_RAW);
+            if (n < static_cast<int>(slot->wire.size())) {
                 slot->pending_close.reason = "write failed";
                 return -1;
             }
-            slot->conn.outbox_.pop_front();
-            if (!slot->conn.outbox_.empty()) {
-                lws_callback_on_writable(wsi);
-            }
-            break;
-        }
-        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
-            const auto* p = static_cast<const unsigned char*>(in);
-            if (len >= 2) {
-                slot->pending_close.code = (p[0] << 8) | p[1];
-                slot->pending_close.reason.assign(reinterpret_cast<const char*>(p) + 2, len - 2);
+            slot->wire.clear();
+            if (slot->hang_up) {
+                lws_callback_on_writable(wsi); // after lws has flushed it, hang up
             }
             break;
         }
@@ -415,12 +632,6 @@ int feed_slot::callback(lws* wsi, lws_callback_reasons reason, void* user, void*
             if (ci.reason.empty()) {
                 ci.reason = "connection error";
             }
-            if (slot->url.tls) {
-                if (auto why = certificate_problem(wsi)) {
-                    ci.reason = fmt::format("TLS certificate verification failed: {} (trusted CAs: {})", *why,
-                        slot->endpoint.tls_ca_file.empty() ? "the system store" : slot->endpoint.tls_ca_file);
-                }
-            }
             const bool was_connecting = slot->connecting || slot->connected;
             spdlog::warn("feed {}: {}: {}", slot->endpoint.name, slot->endpoint.url, ci.reason);
             if (was_connecting) {
@@ -429,12 +640,25 @@ int feed_slot::callback(lws* wsi, lws_callback_reasons reason, void* user, void*
             }
             break;
         }
-        case LWS_CALLBACK_CLIENT_CLOSED: {
+        case LWS_CALLBACK_RAW_CLOSE: {
+            if (!slot->connecting && !slot->connected) {
+                break; // already reported as a connection error
+            }
             close_info ci = slot->pending_close;
-            if (ci.reason.empty() && ci.code == 1006) {
+            if (ci.reason.empty() && !slot->connected) {
+                const auto waited = std::chrono::steady_clock::now() - slot->upgrade_sent_at;
+                ci.reason = waited >= slot->endpoint.hangup_timeout
+                    ? fmt::format("no answer to the WebSocket upgrade within {}s (hangup_timeout)",
+                          slot->endpoint.hangup_timeout.count())
+                    : std::string{"the connection ended before the node answered the WebSocket upgrade"};
+            } else if (ci.reason.empty() && ci.code == ws::close_code::abnormal) {
                 ci.reason = "connection closed without a close frame";
             }
-            spdlog::warn("feed {}: disconnected ({} {})", slot->endpoint.name, ci.code, ci.reason);
+            if (slot->connected) {
+                spdlog::warn("feed {}: disconnected ({} {})", slot->endpoint.name, ci.code, ci.reason);
+            } else {
+                spdlog::warn("feed {}: {}: {}", slot->endpoint.name, slot->endpoint.url, ci.reason);
+            }
             slot->finish_close(ci);
             slot->schedule_connect(lws_get_context(wsi), false);
             break;
@@ -474,7 +698,7 @@ void lws_log_to_spdlog(int level, const char* line) {
     if ((level & LLL_ERR) != 0) {
         spdlog::error("lws: {}", text);
     } else if ((level & LLL_WARN) != 0) {
-        spdlog::warn("lws: {}", text);
+        spdlog::debug("lws: {}", text);
     } else {
         spdlog::debug("lws: {}", text);
     }
@@ -501,37 +725,33 @@ void feed_client::add(feed_endpoint endpoint, feed_handler& handler) {
                            : url->host + ":" + std::to_string(url->port);
     slot->handler = &handler;
     slot->conn.endpoint_ = &slot->endpoint;
-    slot->idle_policy.secs_since_valid_ping = static_cast<uint16_t>(
-        std::clamp<std::int64_t>(slot->endpoint.ping_interval.count(), 1, 65535));
-    slot->idle_policy.secs_since_valid_hangup = static_cast<uint16_t>(
-        std::clamp<std::int64_t>(slot->endpoint.hangup_timeout.count(), 2, 65535));
     if (slot->endpoint.tls_insecure) {
         spdlog::warn("feed {}: TLS certificate verification is DISABLED (tls_insecure); "
                      "anyone on the path can impersonate the node", slot->endpoint.name);
     }
+    if (url->tls) {
+        // One OpenSSL context per trust (the system store, each CA file, insecure), shared.
+        const std::string key = slot->endpoint.tls_insecure ? std::string{"\0insecure", 9} : slot->endpoint.tls_ca_file;
+        auto& trust = trusts_[key];
+        if (!trust) {
+            try {
+                trust = std::make_shared<const tls_trust>(
+                    slot->endpoint.tls_insecure ? std::string{} : slot->endpoint.tls_ca_file,
+                    slot->endpoint.tls_insecure);
+            } catch (const std::exception& e) {
+                slot->trust_problem = slot->endpoint.tls_ca_file.empty()
+                    ? fmt::format("TLS: {}", e.what())
+                    : fmt::format("TLS: the CA file '{}' (tls_ca_file) could not be loaded: {}",
+                          slot->endpoint.tls_ca_file, e.what());
+                spdlog::error("feed {}: {}; this source will not connect", slot->endpoint.name, slot->trust_problem);
+                trusts_.erase(key);
+            }
+        }
+        if (slot->trust_problem.empty()) {
+            slot->trust = trust;
+        }
+    }
     slots_.push_back(std::move(slot));
-}
-
-lws_vhost* feed_client::ca_vhost(lws_context* ctx, const std::string& ca_file) {
-    const auto found = ca_vhosts_.find(ca_file);
-    if (found != ca_vhosts_.end()) {
-        return found->second;
-    }
-    // lws keeps one client TLS context per vhost, so each CA file gets a client-only vhost.
-    const std::string name = "ledgertap-ca-" + std::to_string(ca_vhosts_.size() + 1);
-    lws_context_creation_info info{};
-    info.port = CONTEXT_PORT_NO_LISTEN;
-    info.protocols = protocols;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    info.vhost_name = name.c_str();
-    info.client_ssl_ca_filepath = ca_file.c_str();
-    lws_vhost* vh = lws_create_vhost(ctx, &info);
-    if (vh == nullptr) {
-        spdlog::error("feeds: cannot use the CA file '{}' (tls_ca_file): not readable as PEM "
-                      "certificates; its sources will not connect", ca_file);
-    }
-    ca_vhosts_.emplace(ca_file, vh);
-    return vh;
 }
 
 namespace {
@@ -581,11 +801,10 @@ void feed_client::apply_requests() {
             }
         }
     }
-    // Paused connections are healthy; keep lws's hang-up timer from firing.
+    // Paused connections are healthy; keep the keepalive (tick) from hanging them up.
     for (auto& slot : slots_) {
         if (slot->paused && slot->conn.wsi_ != nullptr && slot->connected) {
-            lws_validity_confirmed(slot->conn.wsi_);
-            slot->conn.last_message_ = std::chrono::steady_clock::now();
+            slot->last_rx = slot->conn.last_message_ = std::chrono::steady_clock::now();
         }
     }
 }
@@ -595,7 +814,6 @@ void feed_client::run() {
     lws_context_creation_info info{};
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = protocols;
-    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.user = this;
     info.fd_limit_per_thread = 64 + 4 * static_cast<unsigned>(slots_.size());
     lws_context* ctx = lws_create_context(&info);
@@ -615,10 +833,6 @@ void feed_client::run() {
     lws_sul_schedule(ctx, 0, &tick.sul, on_tick_timer, tick_us);
     for (auto& slot : slots_) {
         slot->ctx = ctx;
-        if (slot->url.tls && !slot->endpoint.tls_insecure && !slot->endpoint.tls_ca_file.empty()) {
-            slot->vhost = ca_vhost(ctx, slot->endpoint.tls_ca_file);
-            slot->ca_unusable = slot->vhost == nullptr;
-        }
         slot->schedule_connect(ctx, true);
     }
     while (!stopping_.load()) {
@@ -642,7 +856,6 @@ void feed_client::run() {
     }
     // Closes every connection; CLIENT_CLOSED reaches the handlers while the slots still exist.
     lws_context_destroy(ctx);
-    ca_vhosts_.clear(); // they died with the context
     for (auto& slot : slots_) {
         if (slot->connected || slot->connecting) {
             close_info ci;

@@ -15,7 +15,10 @@
 
 struct lws_context; // <libwebsockets.h> stays out of our headers.
 struct lws;
-struct lws_vhost;
+
+namespace ledgertap::ingest {
+class tls_trust;
+}
 
 namespace ledgertap::ingest {
 
@@ -165,10 +168,11 @@ public:
 private:
     friend struct feed_slot;
     void apply_requests();
-    lws_vhost* ca_vhost(lws_context* ctx, const std::string& ca_file);
 
     std::vector<std::unique_ptr<feed_slot>> slots_;
-    std::map<std::string, lws_vhost*> ca_vhosts_; ///< One client vhost per distinct tls_ca_file.
+    /// wss:// trust, shared by the endpoints that configure the same: by tls_ca_file ("" = the
+    /// system store), and one for tls_insecure.
+    std::map<std::string, std::shared_ptr<const tls_trust>> trusts_;
     /// Wakes lws_service from another thread (stop, set_paused), holding wake_mutex_ so that the
     /// service thread cannot destroy the context between the load and lws_cancel_service.
     void wake() noexcept;
