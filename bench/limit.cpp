@@ -20,6 +20,8 @@
 #include "ingest/solana_tables.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -426,6 +428,8 @@ int run(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // stdout is the one result line scripts/bench reads; pg_sink's log lines go to stderr.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("ledgertap-bench-limit"));
     try {
         return run(argc, argv);
     } catch (const std::exception& e) {

@@ -359,4 +359,14 @@ std::string safe_message(std::string_view text, std::string_view conninfo) {
     return collapse_whitespace(out);
 }
 
+std::optional<std::string> collation_warning(std::string_view datcollate, std::string_view provider) {
+    if (provider == "b" || (provider != "i" && (datcollate == "C" || datcollate == "POSIX"))) {
+        return std::nullopt;
+    }
+    const std::string how = provider == "i" ? "by an ICU collation" : "by the locale '" + std::string{datcollate} + "'";
+    return "the database sorts text " + how + ", so every hash, account and signature in ledgertap's keys "
+           "is compared through it, which slows each write and index lookup (docs/operations.md, "
+           "\"Database collation\"); a database created with LC_COLLATE 'C' compares them as bytes";
+}
+
 } // namespace ledgertap::ingest

@@ -48,4 +48,14 @@ struct conninfo_choice {
 /// replaced by `***`, and runs of whitespace, including newlines, become single spaces.
 [[nodiscard]] std::string safe_message(std::string_view text, std::string_view conninfo);
 
+/// The current database's collation: LC_COLLATE and the provider ('c' libc, 'i' ICU, 'b' builtin;
+/// NULL before PostgreSQL 15). to_jsonb keeps it one query on every version.
+inline constexpr const char* collation_query
+    = "SELECT datcollate, to_jsonb(d)->>'datlocprovider' FROM pg_database d WHERE datname = current_database()";
+
+/// A warning for the log when the database compares text through a locale — every hash, account
+/// and signature key then sorts by strcoll or ICU instead of by bytes, which slows each merge and
+/// index lookup — or nullopt for byte order (libc "C"/"POSIX", or the builtin provider).
+[[nodiscard]] std::optional<std::string> collation_warning(std::string_view datcollate, std::string_view provider);
+
 } // namespace ledgertap::ingest

@@ -92,6 +92,9 @@ struct cli_options {
                 report.applied.size(),
                 report.already_applied);
         }
+        if (report.collation_warning) {
+            fmt::print(stderr, "ledgertap-ingest migrate: warning: {}\n", *report.collation_warning);
+        }
         return exit_ok;
     } catch (const std::exception& e) {
         // migrate_error messages are already redacted; anything else goes through safe_message.

@@ -229,6 +229,11 @@ void apply_one(pqxx::connection& conn, const migration_file& file) {
         }
         report.applied.push_back({file->version, file->name, file->file_name()});
     }
+    {
+        pqxx::nontransaction tx{conn};
+        const pqxx::row r = tx.exec1(collation_query);
+        report.collation_warning = collation_warning(r[0].c_str(), r[1].is_null() ? "" : r[1].c_str());
+    }
     return report;
 }
 

@@ -60,6 +60,8 @@ struct migrate_report {
     std::vector<applied_migration> applied; ///< By this run, in order.
     std::size_t already_applied = 0;        ///< Applied before this run began.
     bool waited_for_lock = false;           ///< Another run held the lock when this one started.
+    /// collation_warning() for this database, when it compares text through a locale.
+    std::optional<std::string> collation_warning;
 
     [[nodiscard]] bool up_to_date() const noexcept { return applied.empty(); }
 };

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <optional>
@@ -163,6 +164,16 @@ write_result pg_sink::ensure_connected() {
     }
     if (!exec_ok(st->conn, setup.c_str(), detail, status)) {
         return {write_status::retry, detail};
+    }
+    if (!collation_checked_) {
+        collation_checked_ = true;
+        result_ptr r{PQexec(st->conn, collation_query)};
+        if (PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) == 1) {
+            const char* provider = PQgetisnull(r.get(), 0, 1) != 0 ? "" : PQgetvalue(r.get(), 0, 1);
+            if (auto warning = collation_warning(PQgetvalue(r.get(), 0, 0), provider)) {
+                spdlog::warn("writer: {}", *warning);
+            }
+        }
     }
     for (std::size_t i = 0; i < tables_.size(); ++i) {
         const auto& spec = tables_.specs()[i];

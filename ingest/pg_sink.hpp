@@ -125,6 +125,7 @@ private:
     pg_sink_options options_;
     std::unique_ptr<detail::pg_state> state_;
     std::uint64_t connects_ = 0;
+    bool collation_checked_ = false; ///< collation_warning logged (or not) on the first connect
     std::vector<counter*> rows_written_; ///< per table, ledgertap_rows_written_total
 };
 

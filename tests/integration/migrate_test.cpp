@@ -790,5 +790,26 @@ TEST_CASE(
     CHECK_THAT(unknown.err, !Contains("s3cr3t-pw"));
 }
 
+TEST_CASE(
+    "migrate: a database that compares text through a locale gets a warning, one in byte order none",
+    "[integration][migrate]") {
+    // The test server's own databases are initdb --locale=C (tests/scripts/pg-test-cluster.sh).
+    test::scratch_database bytes{"collate_c"};
+    CHECK_FALSE(apply_migrations(bytes.conninfo(), test::source_migrations_dir()).collation_warning);
+
+    // C.utf8 is in every glibc since 2.35, and PostgreSQL treats it as a locale, not as C.
+    test::scratch_database libc{"collate_libc", "TEMPLATE template0 LOCALE 'C.utf8'"};
+    const auto libc_report = apply_migrations(libc.conninfo(), test::source_migrations_dir());
+    REQUIRE(libc_report.collation_warning);
+    CHECK(libc_report.collation_warning->find("sorts text by the locale 'C.utf8'") != std::string::npos);
+    // Warned, not refused: every migration applied.
+    CHECK(libc_report.applied.size() == load_migrations(test::source_migrations_dir()).size());
+
+    test::scratch_database icu{"collate_icu", "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'"};
+    const auto icu_report = apply_migrations(icu.conninfo(), test::source_migrations_dir());
+    REQUIRE(icu_report.collation_warning);
+    CHECK(icu_report.collation_warning->find("sorts text by an ICU collation") != std::string::npos);
+}
+
 } // namespace
 } // namespace ledgertap::ingest

@@ -93,13 +93,13 @@ std::filesystem::path source_migrations_dir() {
     return std::filesystem::path{LEDGERTAP_SOURCE_DIR} / "migrations";
 }
 
-scratch_database::scratch_database(std::string_view label)
+scratch_database::scratch_database(std::string_view label, std::string_view options)
   : server_(test_server_conninfo())
   , name_(unique_name(label))
   , conninfo_(with_dbname(server_, name_)) {
     pqxx::connection conn{server_};
     pqxx::nontransaction tx{conn};
-    tx.exec("CREATE DATABASE " + tx.quote_name(name_));
+    tx.exec("CREATE DATABASE " + tx.quote_name(name_) + (options.empty() ? "" : " ") + std::string{options});
 }
 
 scratch_database::~scratch_database() {

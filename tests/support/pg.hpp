@@ -30,7 +30,8 @@ namespace ledgertap::test {
 class scratch_database {
 public:
     /// `label`: lowercase letters, digits and '_' (shows in the name, for debugging).
-    explicit scratch_database(std::string_view label = "test");
+    /// `options`: appended to CREATE DATABASE (e.g. "TEMPLATE template0 LOCALE 'C.utf8'").
+    explicit scratch_database(std::string_view label = "test", std::string_view options = "");
     ~scratch_database();
     scratch_database(const scratch_database&) = delete;
     scratch_database& operator=(const scratch_database&) = delete;

@@ -116,5 +116,20 @@ TEST_CASE(
     CHECK(describe_conninfo("postgresql://u:pw@h/db") == "postgresql://u:***@h/db");
 }
 
+TEST_CASE("collation_warning: byte-order collations pass, locales and ICU are named") {
+    CHECK_FALSE(collation_warning("C", "c"));
+    CHECK_FALSE(collation_warning("POSIX", "c"));
+    CHECK_FALSE(collation_warning("C", ""));          // before PostgreSQL 15: no provider column
+    CHECK_FALSE(collation_warning("C.UTF-8", "b"));   // PostgreSQL 17's builtin provider
+    const auto libc = collation_warning("en_US.utf8", "c");
+    REQUIRE(libc);
+    CHECK(libc->find("by the locale 'en_US.utf8'") != std::string::npos);
+    CHECK(libc->find("LC_COLLATE 'C'") != std::string::npos);
+    REQUIRE(collation_warning("C.utf8", "c"));        // a locale to PostgreSQL, whatever its order
+    const auto icu = collation_warning("C", "i");     // ICU: datcollate does not say how text sorts
+    REQUIRE(icu);
+    CHECK(icu->find("by an ICU collation") != std::string::npos);
+}
+
 } // namespace
 } // namespace ledgertap::ingest
