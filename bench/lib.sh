@@ -1,4 +1,5 @@
-# Helpers of scripts/bench (sourced; expects root, build, work, sim, ingest, limit_tool set and a
+# Helpers of scripts/bench (sourced; expects root, build, work, sim, ingest, limit_tool,
+# createdb_args set and a
 # PostgreSQL cluster started by tests/scripts/pg-test-cluster.sh).
 # BENCH_INGEST_LOG=debug raises ledgertap-ingest's log level (build/bench/work/ingest.log).
 
@@ -14,7 +15,7 @@ q() { psql -qAtX -d bench -c "$1"; }
 
 # fresh_db NAME: an empty database with every migration applied.
 fresh_db() {
-    dropdb --if-exists "$1" && createdb "$1"
+    dropdb --if-exists "$1" && createdb ${createdb_args[@]+"${createdb_args[@]}"} "$1"
     LEDGERTAP_DB="$(db_conninfo "$1")" "$ingest" migrate >/dev/null
 }
 
