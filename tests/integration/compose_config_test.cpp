@@ -91,6 +91,16 @@ TEST_CASE("compose: the structure check refuses an ingest that does not wait for
     CHECK_THAT(r.err, Catch::Contains("ingest: must depend on a completed migrate"));
 }
 
+TEST_CASE("compose: the structure check refuses a database that would collate keys through a locale",
+    "[compose]") {
+    const auto bad = mutated_compose("--lc-collate=C ", "");
+    const auto r = compose_static({bad});
+    std::filesystem::remove_all(std::filesystem::path{bad}.parent_path());
+    INFO("stderr: " << r.err);
+    CHECK(r.code == 1);
+    CHECK_THAT(r.err, Catch::Contains("db: POSTGRES_INITDB_ARGS must set --lc-collate=C"));
+}
+
 TEST_CASE("compose: docker-compose config -q refuses a misspelt key", "[compose]") {
     const auto bad = mutated_compose("stop_grace_period: 30s", "stop_grace_perod: 30s");
     const auto r = compose_static({bad});
