@@ -8,6 +8,7 @@
 // per server.
 
 #include "tests/support/loopback.hpp"
+#include "tests/support/ws_frames.hpp"
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
@@ -92,23 +93,6 @@ private:
         unsigned char out[64];
         const int n = EVP_EncodeBlock(out, md, static_cast<int>(md_len));
         return std::string{reinterpret_cast<char*>(out), static_cast<std::size_t>(n)};
-    }
-    static std::string frame_header(bool fin, unsigned opcode, std::uint64_t len) {
-        std::string h;
-        h.push_back(static_cast<char>((fin ? 0x80U : 0U) | opcode));
-        if (len < 126) {
-            h.push_back(static_cast<char>(len));
-        } else if (len <= 0xFFFF) {
-            h.push_back(static_cast<char>(126));
-            h.push_back(static_cast<char>(len >> 8U));
-            h.push_back(static_cast<char>(len & 0xFFU));
-        } else {
-            h.push_back(static_cast<char>(127));
-            for (int i = 7; i >= 0; --i) {
-                h.push_back(static_cast<char>((len >> (8U * static_cast<unsigned>(i))) & 0xFFU));
-            }
-        }
-        return h;
     }
     /// Sends all of `data` unless the peer goes away or the server stops; false then.
     bool send_all(int c, const char* data, std::size_t n) {
@@ -222,7 +206,7 @@ private:
         }
     }
     bool send_text(int c, const std::string& text, unsigned opcode = 1) {
-        const auto h = frame_header(true, opcode, text.size());
+        const auto h = ws_frame_header(true, opcode, text.size());
         return send_all(c, h.data(), h.size()) && send_all(c, text.data(), text.size());
     }
     /// The script's turn: go() was called and every method it names is subscribed.
@@ -307,7 +291,7 @@ private:
         case attack::jsonrpc_script:
             return serve_jsonrpc(c, true);
         case attack::big_frame: {
-            const auto h = frame_header(true, 1, total_);
+            const auto h = ws_frame_header(true, 1, total_);
             return send_all(c, h.data(), h.size()) && stream_payload(c, total_);
         }
         case attack::big_fragmented:
@@ -317,7 +301,7 @@ private:
             const std::uint64_t frag = chunk_.size();
             for (std::uint64_t off = 0; kind_ == attack::endless || off < total_; off += frag) {
                 const bool last = kind_ != attack::endless && off + frag >= total_;
-                const auto h = frame_header(last, off == 0 ? 1U : 0U, frag);
+                const auto h = ws_frame_header(last, off == 0 ? 1U : 0U, frag);
                 if (!send_all(c, h.data(), h.size()) || !stream_payload(c, frag)) {
                     return false;
                 }
@@ -327,7 +311,7 @@ private:
         }
         case attack::script: {
             for (const auto& f : script_) {
-                const auto h = frame_header(true, 1, f.size());
+                const auto h = ws_frame_header(true, 1, f.size());
                 if (!send_all(c, h.data(), h.size()) || !send_all(c, f.data(), f.size())) {
                     return false;
                 }
@@ -340,7 +324,7 @@ private:
             // first frame when it has one (a flood of valid messages).
             std::string batch;
             const std::string text = script_.empty() ? std::string{"{}"} : script_.front();
-            const std::string one = frame_header(true, 1, text.size()) + text;
+            const std::string one = ws_frame_header(true, 1, text.size()) + text;
             while (batch.size() < 65536) {
                 batch += one;
             }

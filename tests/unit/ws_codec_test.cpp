@@ -3,6 +3,7 @@
 // every violation a client must fail the connection on.
 
 #include "ingest/ws_codec.hpp"
+#include "tests/support/ws_frames.hpp"
 
 #include <catch2/catch.hpp>
 #include <openssl/evp.h>
@@ -17,23 +18,8 @@ namespace {
 
 /// An unmasked server frame.
 std::string server_frame(unsigned first_byte, std::string_view payload) {
-    std::string f;
-    f.push_back(static_cast<char>(first_byte));
-    const std::uint64_t n = payload.size();
-    if (n < 126) {
-        f.push_back(static_cast<char>(n));
-    } else if (n <= 0xFFFF) {
-        f.push_back(static_cast<char>(126));
-        f.push_back(static_cast<char>(n >> 8U));
-        f.push_back(static_cast<char>(n & 0xFFU));
-    } else {
-        f.push_back(static_cast<char>(127));
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            f.push_back(static_cast<char>((n >> static_cast<unsigned>(shift)) & 0xFFU));
-        }
-    }
-    f.append(payload);
-    return f;
+    return ledgertap::test::ws_frame_header((first_byte & 0x80U) != 0, first_byte & 0x7FU, payload.size())
+        + std::string{payload};
 }
 
 /// What a sink saw: whole messages (reassembled from pieces) and control frames, in order.
