@@ -287,7 +287,7 @@ void feed_slot::fail_now(lws* wsi, std::uint16_t code, std::string_view reason) 
     pending_close.reason = "closed by ledgertap: " + std::string{reason};
     if (connected && !closing) {
         // Best effort, outside WRITEABLE: the socket is closed right after, whatever happens.
-        wire.clear();
+        // What is already queued goes first: under TLS its records precede the close frame's.
         if (send_bytes(ws::client_frame(ws::opcode::close, ws::close_payload(code, reason)))) {
             std::vector<unsigned char> buf(LWS_PRE + wire.size());
             std::copy(wire.begin(), wire.end(), buf.begin() + LWS_PRE);
