@@ -128,7 +128,10 @@ struct feed_slot; // one endpoint's connection state; defined in the .cpp
 /// Each endpoint reconnects forever with exponential backoff and full jitter, reset after a
 /// connection stayed up; run() never throws. libwebsockets is single-threaded: the thread-safe
 /// calls only record a request and wake the loop with lws_cancel_service(), and the loop applies
-/// it (warmcat/libwebsockets READMEs/README.coding.md).
+/// it (warmcat/libwebsockets READMEs/README.coding.md). The connections are lws raw client
+/// sockets; the WebSocket protocol on them (ws_codec.hpp) and TLS for wss:// (tls_client.hpp) are
+/// ours. A frame that breaks RFC 6455 fails its connection with close 1002; the node's close code
+/// and reason are reported in close_info.
 ///
 /// Messages are reassembled from fragments up to each endpoint's limit; a larger message is
 /// discarded as it streams in (memory stays bounded) and reported through on_bad_frame, and the
