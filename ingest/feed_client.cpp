@@ -108,7 +108,6 @@ struct feed_slot {
     std::unique_ptr<tls_session> tls;
     std::string plain;          // decrypted bytes of one read
     feed_connection conn;
-    lws_retry_bo_t idle_policy{}; // all zero: lws's own validity timer stays off (tick() pings)
     // The WebSocket on this connection.
     std::string ws_key;
     std::string reply_head;     // the upgrade reply, until its blank line
@@ -138,6 +137,8 @@ struct feed_slot {
     void queue_frame(ws::opcode op, std::string_view payload);
     /// Bytes for the node, through TLS when there is one; false when TLS failed.
     bool send_bytes(std::string_view bytes);
+    /// Writes `wire` to the socket (lws buffers what the kernel does not take) and empties it.
+    bool flush_wire(lws* wsi);
     /// Queues a close frame; the socket is closed once it is written.
     void start_close(std::uint16_t code, std::string_view reason, std::string report);
     /// Fails the connection now: a best-effort close frame, then the caller returns -1.
@@ -179,6 +180,9 @@ constexpr std::size_t bad_frame_head_bytes = 4096;
 constexpr std::size_t discard_cutoff(std::size_t max_message_bytes) {
     return std::max(max_message_bytes * 4, max_message_bytes + (std::size_t{64} << 20U));
 }
+
+/// All zero: lws's own validity (ping/hang-up) timer stays off; tick() does keepalive.
+const lws_retry_bo_t no_idle_policy{};
 
 constexpr lws_usec_t tick_us = 1000 * LWS_US_PER_MS;
 
@@ -282,6 +286,15 @@ void feed_slot::start_close(std::uint16_t code, std::string_view reason, std::st
     }
 }
 
+bool feed_slot::flush_wire(lws* wsi) {
+    std::vector<unsigned char> buf(LWS_PRE + wire.size()); // lws_write wants LWS_PRE of headroom
+    std::copy(wire.begin(), wire.end(), buf.begin() + LWS_PRE);
+    const int n = lws_write(wsi, buf.data() + LWS_PRE, wire.size(), LWS_WRITE_RAW);
+    const bool ok = n >= static_cast<int>(wire.size());
+    wire.clear();
+    return ok;
+}
+
 void feed_slot::fail_now(lws* wsi, std::uint16_t code, std::string_view reason) {
     pending_close.code = code;
     pending_close.reason = "closed by ledgertap: " + std::string{reason};
@@ -289,9 +302,7 @@ void feed_slot::fail_now(lws* wsi, std::uint16_t code, std::string_view reason) 
         // Best effort, outside WRITEABLE: the socket is closed right after, whatever happens.
         // What is already queued goes first: under TLS its records precede the close frame's.
         if (send_bytes(ws::client_frame(ws::opcode::close, ws::close_payload(code, reason)))) {
-            std::vector<unsigned char> buf(LWS_PRE + wire.size());
-            std::copy(wire.begin(), wire.end(), buf.begin() + LWS_PRE);
-            lws_write(wsi, buf.data() + LWS_PRE, wire.size(), LWS_WRITE_RAW);
+            (void)flush_wire(wsi);
         }
     }
     closing = true;
@@ -345,7 +356,6 @@ bool feed_slot::on_bytes(lws* wsi, std::string_view bytes) {
             return true;
         }
     }
-    frames_sink.slot = this;
     switch (reader.feed(bytes, frames_sink)) {
     case ws::frame_reader::status::ok:
         return true;
@@ -513,7 +523,7 @@ void feed_slot::connect_now(lws_context* context) {
     info.local_protocol_name = "ledgertap-feed";
     info.userdata = this;
     info.pwsi = &conn.wsi_;
-    info.retry_and_idle_policy = &idle_policy;
+    info.retry_and_idle_policy = &no_idle_policy;
     info.ssl_connection = LCCSCF_PRIORITIZE_READS; // TLS, if any, is tls_session's
     if (url.tls && !trust) {
         // Fail closed: never fall back to another trust store than the one configured.
@@ -613,14 +623,10 @@ int feed_slot::callback(lws* wsi, lws_callback_reasons reason, void* user, void*
             if (slot->wire.empty()) {
                 return slot->hang_up ? -1 : 0; // our close frame (or answer) went out
             }
-            std::vector<unsigned char> buf(LWS_PRE + slot->wire.size());
-            std::copy(slot->wire.begin(), slot->wire.end(), buf.begin() + LWS_PRE);
-            const int n = lws_write(wsi, buf.data() + LWS_PRE, slot->wire.size(), LWS_WRITE_RAW);
-            if (n < static_cast<int>(slot->wire.size())) {
+            if (!slot->flush_wire(wsi)) {
                 slot->pending_close.reason = "write failed";
                 return -1;
             }
-            slot->wire.clear();
             if (slot->hang_up) {
                 lws_callback_on_writable(wsi); // after lws has flushed it, hang up
             }
@@ -724,6 +730,7 @@ void feed_client::add(feed_endpoint endpoint, feed_handler& handler) {
     slot->host_header = v6 ? "[" + url->host + "]:" + std::to_string(url->port)
                            : url->host + ":" + std::to_string(url->port);
     slot->handler = &handler;
+    slot->frames_sink.slot = slot.get();
     slot->conn.endpoint_ = &slot->endpoint;
     if (slot->endpoint.tls_insecure) {
         spdlog::warn("feed {}: TLS certificate verification is DISABLED (tls_insecure); "
