@@ -341,6 +341,9 @@ int run(int argc, char** argv) {
     }
 
     auto src = connect(from);
+    // Rows are read as text COPY lines, the form pg_sink takes: timestamps must come out in UTC
+    // and ISO form for its binary encoder (and for COPY straight into the tables, any form would do).
+    exec(src.get(), "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
     std::vector<load_target> targets;
     std::set<std::string> seen;
     for (std::size_t i = 0; i < tables.size(); ++i) {

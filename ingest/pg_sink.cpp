@@ -1,5 +1,6 @@
 #include "ingest/pg_sink.hpp"
 
+#include "ingest/copy_binary.hpp"
 #include "ingest/db.hpp"
 #include "ingest/metrics.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -56,6 +58,10 @@ std::string trim(std::string s) {
     }
     return s;
 }
+
+/// Binary COPY data goes to libpq in pieces of about this size, so the server parses one while
+/// the next is encoded.
+constexpr std::size_t copy_chunk_bytes = std::size_t{64} << 10U;
 
 /// Bytes a staged row takes in its heap page beyond its COPY text: tuple header (23, aligned to
 /// 24) and line pointer (4), plus alignment. Makes staged_bytes track the table's size for
@@ -134,6 +140,16 @@ std::size_t work_mem_for_batch(std::size_t batch_max_bytes) noexcept {
 pg_sink::pg_sink(std::string conninfo, const table_set& tables, pg_sink_options options)
     : conninfo_(std::move(conninfo)), tables_(tables), options_(std::move(options)) {
     for (const auto& spec : tables_.specs()) {
+        std::vector<wire_type> types;
+        for (const auto& c : spec.columns) {
+            const auto t = wire_type_of(c.type);
+            if (!t) {
+                throw std::invalid_argument(fmt::format(
+                    "{}: staging column {} has type {}, which binary COPY here does not support", spec.name, c.name, c.type));
+            }
+            types.push_back(*t);
+        }
+        encoders_.emplace_back(std::move(types));
         rows_written_.push_back(&global_metrics().get_counter("ledgertap_rows_written_total",
             {{"table", spec.name}}, "Rows committed per table (staged rows, before merge deduplication)"));
     }
@@ -204,7 +220,7 @@ write_result pg_sink::ensure_connected() {
             }
             names += c.name;
         }
-        st->copy_sql.push_back(fmt::format("COPY {} ({}) FROM STDIN", spec.staging, names));
+        st->copy_sql.push_back(fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", spec.staging, names));
         st->clear_sql.push_back(fmt::format("DELETE FROM {}", spec.staging));
         st->truncate_sql.push_back(fmt::format("TRUNCATE {}", spec.staging));
         st->staged_bytes.push_back(0);
@@ -268,6 +284,7 @@ std::optional<pg_sink::step_failure> pg_sink::apply(std::string_view opening,
         return step_failure{write_status::retry, error_detail(conn, nullptr, opening), 0};
     }
     std::optional<step_failure> failure;
+    std::string encode_error; // a row binary COPY could not encode: why
     std::size_t k = 0; // the statement whose result comes next
     const auto at = [&](std::size_t i) -> const statement& { return statements[std::min(i, statements.size() - 1)]; };
     while (PGresult* raw = PQgetResult(conn)) {
@@ -283,11 +300,33 @@ std::optional<pg_sink::step_failure> pg_sink::apply(std::string_view opening,
                 continue;
             }
             const auto t = current.table;
+            // Each row is re-encoded as a binary tuple while the server reads the ones before it.
+            std::string& chunk = copy_chunk_;
+            chunk.assign(binary_copy_header);
+            const auto send = [&] {
+                const bool sent = PQputCopyData(conn, chunk.data(), static_cast<int>(chunk.size())) == 1;
+                chunk.clear();
+                return sent;
+            };
             for (const auto* line : by_table[t]) {
                 state_->staged_bytes[t] += line->size() + heap_tuple_overhead;
-                if (PQputCopyData(conn, line->data(), static_cast<int>(line->size())) != 1) {
+                if (auto error = encoders_[t].append_tuple(*line, chunk)) {
+                    // A tuple of no fields: the server fails this COPY as bad data (22P04), so the
+                    // batch is refused like any row the server refuses itself, and the writer
+                    // isolates the message; the failure then carries this reason.
+                    encode_error = fmt::format("COPY into {}: {}", tables_.specs()[t].name, *error);
+                    chunk.append(2, '\0');
+                    break;
+                }
+                if (chunk.size() >= copy_chunk_bytes && !send()) {
                     return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY data"), t};
                 }
+            }
+            if (encode_error.empty()) {
+                chunk.append(binary_copy_trailer);
+            }
+            if (!send()) {
+                return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY data"), t};
             }
             if (PQputCopyEnd(conn, nullptr) != 1) {
                 return step_failure{write_status::retry, error_detail(conn, nullptr, "COPY end"), t};
@@ -303,6 +342,9 @@ std::optional<pg_sink::step_failure> pg_sink::apply(std::string_view opening,
     if (!failure && k != statements.size()) {
         // Fewer results than statements without an error: the connection went away mid-query.
         failure = step_failure{write_status::retry, error_detail(conn, nullptr, at(k).what), at(k).table};
+    }
+    if (failure && !encode_error.empty() && failure->status == write_status::reject) {
+        failure->detail = std::move(encode_error);
     }
     return failure;
 }

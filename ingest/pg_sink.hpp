@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ingest/copy_binary.hpp"
 #include "ingest/rows.hpp"
 #include "ingest/sink.hpp"
 
@@ -60,10 +61,18 @@ struct pg_state; // libpq connection, prepared merges; defined in the .cpp.
 /// stay on disk; autovacuum never processes temp tables). Emptying happens inside the batch's
 /// transaction, so a rollback leaves the tables as empty as it found them.
 ///
-/// It talks to libpq directly rather than through libpqxx: raw COPY lines (already escaped by
-/// copy_row) go out with PQputCopyData without another encoding pass, and the session (temp
-/// tables, prepared merges) is rebuilt explicitly after every reconnect instead of relying on
-/// libpqxx 6.4's deprecated transparent reactivation, which silently drops temp tables.
+/// Rows arrive as COPY text lines (copy_row) and go to the server in binary COPY format,
+/// re-encoded by binary_copy_encoder for the staging columns' types while the server reads the
+/// rows before them: the server's input functions for text COPY (timestamptz and numeric above
+/// all) were half of what staging a row cost the one backend that every batch waits for. A row
+/// the encoder refuses fails its COPY as bad data (SQLSTATE 22P04) with the encoder's reason, so
+/// the writer dead-letters its message alone, as with a row the server refuses. The constructor
+/// throws std::invalid_argument for a staging column type binary COPY here does not support.
+///
+/// It talks to libpq directly rather than through libpqxx: COPY data goes out with
+/// PQputCopyData, and the session (temp tables, prepared merges) is rebuilt explicitly after
+/// every reconnect instead of relying on libpqxx 6.4's deprecated transparent reactivation, which
+/// silently drops temp tables.
 ///
 /// Error classes (SQLSTATE): 22 (data) and 23 (integrity) reject the batch; everything else —
 /// lost connections (08, or the connection found bad), serialization failures (40), resource and
@@ -127,6 +136,8 @@ private:
     std::uint64_t connects_ = 0;
     bool collation_checked_ = false; ///< collation_warning logged (or not) on the first connect
     std::vector<counter*> rows_written_; ///< per table, ledgertap_rows_written_total
+    std::vector<binary_copy_encoder> encoders_; ///< per table, for its staging columns
+    std::string copy_chunk_;                    ///< binary COPY data on its way to libpq
 };
 
 } // namespace ledgertap::ingest
