@@ -42,7 +42,7 @@ struct chain_writer {
         sink = std::make_unique<ingest::pg_sink>(db.conninfo(), tables);
     }
 
-    ingest::row_group confirmed(std::uint64_t height) {
+    ingest::row_group confirmed(std::uint64_t height, std::string_view source = "nano-test") {
         auto& b = blocks.emplace_back();
         b.type = nano::block_type::state;
         b.hash = hash_at(height);
@@ -62,7 +62,7 @@ struct chain_writer {
         f.confirmed_ms = 1700000000000 + height;
         f.received_ms = 1700000000000 + height;
         f.confirmation_type = "active_quorum";
-        auto mapped = ingest::map_nano_block(t, f, "nano-test");
+        auto mapped = ingest::map_nano_block(t, f, source);
         REQUIRE(mapped.error.empty());
         ingest::row_group g;
         g.origin = "nano/confirmation";
@@ -70,10 +70,10 @@ struct chain_writer {
         return g;
     }
 
-    void write(std::initializer_list<std::uint64_t> heights) {
+    void write(std::initializer_list<std::uint64_t> heights, std::string_view source = "nano-test") {
         std::vector<ingest::row_group> batch;
         for (const auto h : heights) {
-            batch.push_back(confirmed(h));
+            batch.push_back(confirmed(h, source));
         }
         const auto r = sink->write(batch);
         INFO(r.detail);
@@ -107,6 +107,12 @@ TEST_CASE("nano gap detection: a previous block stored before or staged in the s
     // The missing blocks arrive: nothing new opens, the same holes are not reported twice.
     w.write({6, 9, 10, 12});
     CHECK(w.gaps() == "6-6,9-10");
+    // One block staged twice in a batch, as two nodes both confirmed it: one hole, one row, from
+    // one of the two sources (gaps are keyed by source, so each copy must not open its own).
+    std::vector<ingest::row_group> twice{w.confirmed(14, "node-a"), w.confirmed(14, "node-b")};
+    REQUIRE(w.sink->write(twice).status == ingest::write_status::ok);
+    CHECK(w.gaps() == "6-6,9-10,13-13");
+    CHECK(query_scalar(w.db.conninfo(), "SELECT count(*) FROM ledgertap.gaps WHERE first_slot = 13") == "1");
 }
 
 } // namespace
