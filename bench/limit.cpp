@@ -17,6 +17,7 @@
 #include "ingest/nano_tables.hpp"
 #include "ingest/pg_sink.hpp"
 #include "ingest/pipeline_tables.hpp"
+#include "ingest/pq_handles.hpp"
 #include "ingest/solana_tables.hpp"
 
 #include <fmt/format.h>
@@ -39,14 +40,8 @@ namespace {
 
 using namespace ledgertap::ingest;
 
-struct conn_deleter {
-    void operator()(PGconn* c) const noexcept { PQfinish(c); }
-};
-using conn_ptr = std::unique_ptr<PGconn, conn_deleter>;
-struct result_deleter {
-    void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using result_ptr = std::unique_ptr<PGresult, result_deleter>;
+using conn_ptr = pq_conn;
+using result_ptr = pq_result;
 
 conn_ptr connect(const std::string& conninfo) {
     conn_ptr c{PQconnectdb(conninfo.c_str())};

@@ -1,5 +1,7 @@
 #include "ingest/copy_binary.hpp"
 
+#include "schema/codec.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -259,27 +261,14 @@ std::optional<std::string> put_timestamptz(std::string& out, std::string_view v)
     return std::nullopt;
 }
 
-int hex_value(char c) noexcept {
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 std::optional<std::string> put_bytea(std::string& out, std::string_view v) {
     if (v.size() < 2 || v[0] != '\\' || v[1] != 'x' || v.size() % 2 != 0) {
         return std::string{"bytea must be in hex form (\\x followed by pairs of hex digits)"};
     }
     put32(out, static_cast<std::uint32_t>((v.size() - 2) / 2));
     for (std::size_t i = 2; i < v.size(); i += 2) {
-        const int hi = hex_value(v[i]);
-        const int lo = hex_value(v[i + 1]);
+        const int hi = schema::hex_digit_value(v[i]);
+        const int lo = schema::hex_digit_value(v[i + 1]);
         if (hi < 0 || lo < 0) {
             return fmt::format("invalid hexadecimal digit in bytea: \"{}\"", v.substr(i, 2));
         }
@@ -459,10 +448,10 @@ bool unescape(std::string_view raw, std::string& out) {
             out.push_back(static_cast<char>(value & 0xFFU));
             continue;
         }
-        if (e == 'x' && i + 1 < raw.size() && hex_value(raw[i + 1]) >= 0) {
-            int value = hex_value(raw[++i]);
-            if (i + 1 < raw.size() && hex_value(raw[i + 1]) >= 0) {
-                value = value * 16 + hex_value(raw[++i]);
+        if (e == 'x' && i + 1 < raw.size() && schema::hex_digit_value(raw[i + 1]) >= 0) {
+            int value = schema::hex_digit_value(raw[++i]);
+            if (i + 1 < raw.size() && schema::hex_digit_value(raw[i + 1]) >= 0) {
+                value = value * 16 + schema::hex_digit_value(raw[++i]);
             }
             out.push_back(static_cast<char>(value));
             continue;

@@ -1,5 +1,7 @@
 #include "ingest/db.hpp"
 
+#include "schema/codec.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -28,26 +30,13 @@ constexpr std::string_view password_word = "password";
     return s.starts_with("postgresql://") || s.starts_with("postgres://");
 }
 
-[[nodiscard]] int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 [[nodiscard]] std::string percent_decode(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '%' && i + 2 < s.size()) {
-            const int hi = hex_value(s[i + 1]);
-            const int lo = hex_value(s[i + 2]);
+            const int hi = schema::hex_digit_value(s[i + 1]);
+            const int lo = schema::hex_digit_value(s[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 out += static_cast<char>(hi * 16 + lo);
                 i += 2;

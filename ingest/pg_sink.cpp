@@ -2,6 +2,7 @@
 
 #include "ingest/copy_binary.hpp"
 #include "ingest/db.hpp"
+#include "ingest/pq_handles.hpp"
 #include "ingest/metrics.hpp"
 
 #include <fmt/format.h>
@@ -47,10 +48,7 @@ struct pg_state {
 
 namespace {
 
-struct result_deleter {
-    void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using result_ptr = std::unique_ptr<PGresult, result_deleter>;
+using result_ptr = pq_result;
 
 std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {

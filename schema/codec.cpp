@@ -218,6 +218,8 @@ std::string format_u128(u128 value) {
 
 // ---- hex --------------------------------------------------------------------------------------
 
+int hex_digit_value(char c) noexcept { return hex_value(c); }
+
 std::string hex_upper(std::span<const std::uint8_t> bytes) {
     return hex_encode(bytes, hex_digits_upper);
 }

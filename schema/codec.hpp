@@ -41,6 +41,8 @@ inline char* put_decimal_digits(char* end, std::uint64_t value, std::size_t widt
 
 // ---- hex --------------------------------------------------------------------------------------
 
+/// Value of one hex digit in either case, or -1.
+[[nodiscard]] int hex_digit_value(char c) noexcept;
 [[nodiscard]] std::string hex_upper(std::span<const std::uint8_t> bytes);
 [[nodiscard]] std::string hex_lower(std::span<const std::uint8_t> bytes);
 /// Exactly 2*N hex digits, either case.

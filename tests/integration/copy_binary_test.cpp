@@ -7,6 +7,7 @@
 // ledgertap-bench-limit reads), go through pg_sink again and must come back unchanged.
 
 #include "ingest/pg_sink.hpp"
+#include "ingest/pq_handles.hpp"
 #include "tests/support/pg.hpp"
 
 #include <catch2/catch.hpp>
@@ -36,15 +37,8 @@ std::string table_ddl(const std::string& name) {
     return fmt::format("CREATE TABLE {} ({});", name, cols);
 }
 
-struct conn_deleter {
-    void operator()(PGconn* c) const noexcept { PQfinish(c); }
-};
-using conn_ptr = std::unique_ptr<PGconn, conn_deleter>;
-
-struct result_deleter {
-    void operator()(PGresult* r) const noexcept { PQclear(r); }
-};
-using result_ptr = std::unique_ptr<PGresult, result_deleter>;
+using conn_ptr = ingest::pq_conn;
+using result_ptr = ingest::pq_result;
 
 /// Text COPY of one line into `table`, a statement of its own: whether the server stored it.
 bool text_copy(PGconn* c, const std::string& table, const std::string& line) {
