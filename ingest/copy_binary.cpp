@@ -53,6 +53,24 @@ void patch32(std::string& out, std::size_t at, std::uint32_t v) {
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
+const char* type_name(wire_type t) {
+    switch (t) {
+    case wire_type::text: return "text";
+    case wire_type::jsonb: return "jsonb";
+    case wire_type::bytea: return "bytea";
+    case wire_type::boolean: return "boolean";
+    case wire_type::int2: return "smallint";
+    case wire_type::int4: return "integer";
+    case wire_type::int8: return "bigint";
+    case wire_type::numeric: return "numeric";
+    case wire_type::timestamptz: return "timestamptz";
+    case wire_type::text_array: return "text[]";
+    case wire_type::int8_array: return "bigint[]";
+    case wire_type::numeric_array: return "numeric[]";
+    }
+    return "?";
+}
+
 /// An optionally signed run of decimal digits: the sign and the digits, or nullopt.
 struct decimal {
     bool negative = false;
@@ -77,19 +95,11 @@ std::optional<decimal> split_decimal(std::string_view v) {
     return d;
 }
 
-const char* int_name(wire_type t) {
-    switch (t) {
-    case wire_type::int2: return "smallint";
-    case wire_type::int4: return "integer";
-    default: return "bigint";
-    }
-}
-
 /// Encodes an integer of type `t` (int2/int4/int8), PostgreSQL's range checks included.
 std::optional<std::string> put_integer(std::string& out, wire_type t, std::string_view v) {
     const auto d = split_decimal(v);
     if (!d) {
-        return fmt::format("invalid input syntax for type {}: \"{}\"", int_name(t), v);
+        return fmt::format("invalid input syntax for type {}: \"{}\"", type_name(t), v);
     }
     const int bits = t == wire_type::int2 ? 16 : t == wire_type::int4 ? 32 : 64;
     // Magnitude limit: 2^(bits-1) - 1, or 2^(bits-1) when negative.
@@ -98,7 +108,7 @@ std::optional<std::string> put_integer(std::string& out, wire_type t, std::strin
     for (const char c : d->digits) {
         const auto digit = static_cast<std::uint64_t>(c - '0');
         if (magnitude > (limit - digit) / 10) {
-            return fmt::format("value \"{}\" is out of range for type {}", v, int_name(t));
+            return fmt::format("value \"{}\" is out of range for type {}", v, type_name(t));
         }
         magnitude = magnitude * 10 + digit;
     }
@@ -405,24 +415,6 @@ std::optional<std::string> put_array(std::string& out, wire_type t, std::string_
     }
     patch32(out, length_at, static_cast<std::uint32_t>(out.size() - body_at));
     return std::nullopt;
-}
-
-const char* type_name(wire_type t) {
-    switch (t) {
-    case wire_type::text: return "text";
-    case wire_type::jsonb: return "jsonb";
-    case wire_type::bytea: return "bytea";
-    case wire_type::boolean: return "boolean";
-    case wire_type::int2: return "smallint";
-    case wire_type::int4: return "integer";
-    case wire_type::int8: return "bigint";
-    case wire_type::numeric: return "numeric";
-    case wire_type::timestamptz: return "timestamptz";
-    case wire_type::text_array: return "text[]";
-    case wire_type::int8_array: return "bigint[]";
-    case wire_type::numeric_array: return "numeric[]";
-    }
-    return "?";
 }
 
 /// COPY text's de-escaping of one field, as PostgreSQL's CopyReadAttributesText does it: \b \f

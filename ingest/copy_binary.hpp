@@ -57,8 +57,6 @@ public:
     /// `out` is left as it was and the reason is returned ("column 3 (int2): …").
     [[nodiscard]] std::optional<std::string> append_tuple(std::string_view line, std::string& out);
 
-    [[nodiscard]] std::size_t columns() const noexcept { return columns_.size(); }
-
 private:
     std::vector<wire_type> columns_;
     std::string field_; ///< the current field, unescaped (reused)
